@@ -1,0 +1,1 @@
+//! azsim-arm (being written).

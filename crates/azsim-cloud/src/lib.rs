@@ -1,0 +1,1 @@
+//! azsim-cloud (being written).

@@ -1,0 +1,13 @@
+//! Shared vocabulary of the azsim components: the one clock, flow events and well-known names.
+//!
+//! # Layout
+//! - [`clock`]: the [`Clock`] every component reads time from, and the [`ManualClock`] tests move.
+//! - [`event`]: a [`FlowEvent`] records one hop of the managed-identity flow; [`EventSink`] takes them.
+//! - [`audience`]: the resource URIs (audiences) of the services azsim simulates.
+
+pub mod audience;
+pub mod clock;
+pub mod event;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use event::{EventSink, FlowEvent, FlowStep, NullEventSink, SharedEventSink};

@@ -1,0 +1,1 @@
+//! azsim-entra (being written).

@@ -1,0 +1,11 @@
+//! HTTP plumbing shared by every azsim service: serving a router on a listener with graceful
+//! shutdown, and the per-request span with its request id.
+//!
+//! Wire error formats are *not* here: each service owns its own (ARM's envelope, the token
+//! service's AADSTS bodies, the metadata agent's OAuth errors).
+
+mod request_id;
+mod server;
+
+pub use request_id::{CORRELATION_HEADER, RequestContext, REQUEST_ID_HEADER, with_request_context};
+pub use server::{ServerHandle, serve};

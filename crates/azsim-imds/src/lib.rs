@@ -1,0 +1,1 @@
+//! azsim-imds (being written).

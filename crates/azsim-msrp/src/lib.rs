@@ -1,0 +1,1 @@
+//! azsim-msrp (being written).

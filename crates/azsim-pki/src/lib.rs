@@ -1,0 +1,1 @@
+//! azsim-pki (being written).

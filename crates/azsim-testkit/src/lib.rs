@@ -1,0 +1,1 @@
+//! azsim-testkit (being written).
