@@ -1,1 +1,25 @@
-//! azsim-cloud (being written).
+//! One running fake cloud: the components of azsim composed over one store and one clock.
+//!
+//! `azsim up` and the test harness both start a cloud through [`Cloud::start`]; the same code
+//! path, so what the tests prove is what a developer runs.
+//!
+//! # Layout
+//! - [`CloudConfig`]: data directory, listen addresses, clock.
+//! - [`bootstrap`]: the tenant, subscription and administrator created on first start.
+//! - [`Endpoints`]: the facts written to `endpoints.json` for scripts and people.
+//! - [`Cloud`]: starting, running and stopping it all.
+
+pub mod bootstrap;
+mod cloud;
+mod config;
+mod endpoints;
+mod error;
+
+pub use bootstrap::CloudIdentity;
+pub use cloud::Cloud;
+pub use config::{CloudConfig, DEFAULT_RESOURCE_MANAGER_PORT, DEFAULT_TOKEN_SERVICE_PORT};
+pub use endpoints::{AdminCredentials, ENDPOINTS_FILE, Endpoints};
+pub use error::CloudError;
+
+/// The database file inside a data directory.
+pub const DATABASE_FILE: &str = "azsim.db";

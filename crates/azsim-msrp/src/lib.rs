@@ -1,1 +1,22 @@
-//! azsim-msrp (being written).
+//! MSRP, the managed-identity resource provider.
+//!
+//! MSRP owns the managed identities: when the resource API enables an identity, MSRP creates
+//! its service principal in the directory, issues it an X.509 certificate from MSRP's own
+//! certificate authority, registers that certificate as the principal's credential, and hands
+//! client id, certificate and key to the metadata agent of every VM that carries the identity
+//! (flow steps 2 and 3). It also rolls certificates before they expire.
+//!
+//! # Layout
+//! - [`Msrp`]: the provider and its operations.
+//! - [`authority`]: loading or creating MSRP's certificate authority.
+//! - [`credential`]: issuing an identity certificate and registering it in the directory.
+//! - [`agents`]: turning store rows into what a metadata agent is given.
+
+mod agents;
+mod authority;
+mod credential;
+mod error;
+mod msrp;
+
+pub use error::MsrpError;
+pub use msrp::{Msrp, MsrpConfig, SystemIdentityInfo, VmIdentityTarget};

@@ -1,1 +1,379 @@
-//! placeholder
+//! MSRP's tables: managed identities, the certificates they authenticate with, and MSRP's CA.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::{Connection, StoreError};
+
+/// Whether an identity is the VM's own or a resource of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// Created with a VM, dies with it, cannot be shared.
+    SystemAssigned,
+    /// A resource of its own, attachable to many VMs.
+    UserAssigned,
+}
+
+impl IdentityKind {
+    /// The value stored in the `kind` column (and used by ARM in `identity.type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SystemAssigned => "SystemAssigned",
+            Self::UserAssigned => "UserAssigned",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, StoreError> {
+        match value {
+            "SystemAssigned" => Ok(Self::SystemAssigned),
+            "UserAssigned" => Ok(Self::UserAssigned),
+            other => Err(StoreError::Corrupt(format!("identity kind '{other}'"))),
+        }
+    }
+}
+
+/// A managed identity as MSRP stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedIdentity {
+    /// Row id.
+    pub identity_row: i64,
+    /// System- or user-assigned.
+    pub kind: IdentityKind,
+    /// The VM of a system-assigned identity.
+    pub vm_row: Option<i64>,
+    /// The resource group of a user-assigned identity.
+    pub resource_group_row: Option<i64>,
+    /// The name of a user-assigned identity.
+    pub name: Option<String>,
+    /// The ARM id of the identity (the VM's id for a system-assigned one).
+    pub resource_id: String,
+    /// The tenant of the identity's service principal.
+    pub tenant_id: String,
+    /// The service principal's object id.
+    pub principal_id: String,
+    /// The service principal's app (client) id.
+    pub client_id: String,
+    /// The Azure region.
+    pub location: String,
+    /// The identity's tags (JSON object text).
+    pub tags: String,
+    /// When it was created (unix seconds).
+    pub created_at: i64,
+}
+
+/// A new identity row (the service principal must exist already, in the same transaction).
+#[derive(Debug, Clone)]
+pub struct NewManagedIdentity<'a> {
+    /// System- or user-assigned.
+    pub kind: IdentityKind,
+    /// The VM (system-assigned only).
+    pub vm_row: Option<i64>,
+    /// The resource group (user-assigned only).
+    pub resource_group_row: Option<i64>,
+    /// The name (user-assigned only).
+    pub name: Option<&'a str>,
+    /// The ARM id of the identity.
+    pub resource_id: &'a str,
+    /// The principal's tenant.
+    pub tenant_id: &'a str,
+    /// The principal's object id.
+    pub principal_id: &'a str,
+    /// The principal's app id.
+    pub client_id: &'a str,
+    /// The region.
+    pub location: &'a str,
+    /// Tags as a JSON object text.
+    pub tags: &'a str,
+    /// Creation time (unix seconds).
+    pub created_at: i64,
+}
+
+/// An identity's certificate and private key, as handed to metadata agents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityCertificate {
+    /// Row id.
+    pub certificate_row: i64,
+    /// The identity it belongs to.
+    pub identity_row: i64,
+    /// The certificate (PEM).
+    pub certificate_pem: String,
+    /// Its private key (PKCS#8 PEM).
+    pub private_key_pem: String,
+    /// Upper-case hex SHA-256 of the DER certificate.
+    pub thumbprint_sha256: String,
+    /// Validity start (unix seconds).
+    pub not_before: i64,
+    /// Validity end (unix seconds).
+    pub not_after: i64,
+    /// When MSRP rolls it (unix seconds).
+    pub renew_after: i64,
+    /// When it was issued (unix seconds).
+    pub created_at: i64,
+}
+
+/// The stored certificate authority of a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCertificateAuthority {
+    /// The CA's name (its key in the table).
+    pub name: String,
+    /// The CA certificate (PEM).
+    pub certificate_pem: String,
+    /// The CA's private key (PKCS#8 PEM).
+    pub private_key_pem: String,
+    /// When it was created (unix seconds).
+    pub created_at: i64,
+}
+
+const IDENTITY_COLUMNS: &str = "identity_row, kind, vm_row, resource_group_row, name, resource_id, \
+     tenant_id, principal_id, client_id, location, tags, created_at";
+
+fn identity_from_row(row: &SqliteRow) -> Result<ManagedIdentity, StoreError> {
+    let kind: String = row.get("kind");
+    Ok(ManagedIdentity {
+        identity_row: row.get("identity_row"),
+        kind: IdentityKind::parse(&kind)?,
+        vm_row: row.get("vm_row"),
+        resource_group_row: row.get("resource_group_row"),
+        name: row.get("name"),
+        resource_id: row.get("resource_id"),
+        tenant_id: row.get("tenant_id"),
+        principal_id: row.get("principal_id"),
+        client_id: row.get("client_id"),
+        location: row.get("location"),
+        tags: row.get("tags"),
+        created_at: row.get("created_at"),
+    })
+}
+
+/// Inserts an identity and returns its row id.
+pub async fn insert_managed_identity(
+    conn: &mut Connection,
+    identity: &NewManagedIdentity<'_>,
+) -> Result<i64, StoreError> {
+    let result = sqlx::query(
+        "INSERT INTO managed_identities (kind, vm_row, resource_group_row, name, resource_id, \
+         tenant_id, principal_id, client_id, location, tags, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(identity.kind.as_str())
+    .bind(identity.vm_row)
+    .bind(identity.resource_group_row)
+    .bind(identity.name)
+    .bind(identity.resource_id)
+    .bind(identity.tenant_id)
+    .bind(identity.principal_id)
+    .bind(identity.client_id)
+    .bind(identity.location)
+    .bind(identity.tags)
+    .bind(identity.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("inserting a managed identity"))?;
+    Ok(result.last_insert_rowid())
+}
+
+/// The system-assigned identity of a VM, if it has one.
+pub async fn find_system_identity(
+    conn: &mut Connection,
+    vm_row: i64,
+) -> Result<Option<ManagedIdentity>, StoreError> {
+    let sql = format!("SELECT {IDENTITY_COLUMNS} FROM managed_identities WHERE vm_row = ?");
+    let row = sqlx::query(&sql)
+        .bind(vm_row)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(StoreError::query("reading a VM's system identity"))?;
+    row.as_ref().map(identity_from_row).transpose()
+}
+
+/// Every identity a VM carries: its system-assigned one and its attached user-assigned ones.
+pub async fn list_vm_identities(
+    conn: &mut Connection,
+    vm_row: i64,
+) -> Result<Vec<ManagedIdentity>, StoreError> {
+    let sql = format!(
+        "SELECT {IDENTITY_COLUMNS} FROM managed_identities WHERE vm_row = ?1 \
+         UNION ALL \
+         SELECT {columns} FROM managed_identities m \
+         JOIN identity_attachments a ON a.identity_row = m.identity_row WHERE a.vm_row = ?1 \
+         ORDER BY identity_row",
+        columns = IDENTITY_COLUMNS
+            .split(", ")
+            .map(|column| format!("m.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(vm_row)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::query("listing a VM's identities"))?;
+    rows.iter().map(identity_from_row).collect()
+}
+
+/// Deletes a VM's system-assigned identity; the schema deletes its principal, credentials and
+/// certificates with it. Returns whether there was one.
+pub async fn delete_system_identity(conn: &mut Connection, vm_row: i64) -> Result<bool, StoreError> {
+    let result = sqlx::query("DELETE FROM managed_identities WHERE vm_row = ?")
+        .bind(vm_row)
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::query("deleting a system identity"))?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Stores a certificate issued to an identity.
+pub async fn insert_identity_certificate(
+    conn: &mut Connection,
+    certificate: &IdentityCertificate,
+) -> Result<i64, StoreError> {
+    let result = sqlx::query(
+        "INSERT INTO identity_certificates (identity_row, certificate_pem, private_key_pem, \
+         thumbprint_sha256, not_before, not_after, renew_after, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(certificate.identity_row)
+    .bind(&certificate.certificate_pem)
+    .bind(&certificate.private_key_pem)
+    .bind(&certificate.thumbprint_sha256)
+    .bind(certificate.not_before)
+    .bind(certificate.not_after)
+    .bind(certificate.renew_after)
+    .bind(certificate.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("inserting an identity certificate"))?;
+    Ok(result.last_insert_rowid())
+}
+
+/// The newest certificate of an identity (the one its agents sign with).
+pub async fn current_identity_certificate(
+    conn: &mut Connection,
+    identity_row: i64,
+) -> Result<Option<IdentityCertificate>, StoreError> {
+    let row = sqlx::query(
+        "SELECT certificate_row, identity_row, certificate_pem, private_key_pem, \
+         thumbprint_sha256, not_before, not_after, renew_after, created_at \
+         FROM identity_certificates WHERE identity_row = ? \
+         ORDER BY created_at DESC, certificate_row DESC LIMIT 1",
+    )
+    .bind(identity_row)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(StoreError::query("reading an identity certificate"))?;
+    Ok(row.map(|row| IdentityCertificate {
+        certificate_row: row.get("certificate_row"),
+        identity_row: row.get("identity_row"),
+        certificate_pem: row.get("certificate_pem"),
+        private_key_pem: row.get("private_key_pem"),
+        thumbprint_sha256: row.get("thumbprint_sha256"),
+        not_before: row.get("not_before"),
+        not_after: row.get("not_after"),
+        renew_after: row.get("renew_after"),
+        created_at: row.get("created_at"),
+    }))
+}
+
+/// The certificate authority named `name`, if it was created.
+pub async fn find_certificate_authority(
+    conn: &mut Connection,
+    name: &str,
+) -> Result<Option<StoredCertificateAuthority>, StoreError> {
+    let row = sqlx::query(
+        "SELECT name, certificate_pem, private_key_pem, created_at \
+         FROM certificate_authorities WHERE name = ?",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(StoreError::query("reading a certificate authority"))?;
+    Ok(row.map(|row| StoredCertificateAuthority {
+        name: row.get("name"),
+        certificate_pem: row.get("certificate_pem"),
+        private_key_pem: row.get("private_key_pem"),
+        created_at: row.get("created_at"),
+    }))
+}
+
+/// Stores a new certificate authority; a second insert under the same name is a conflict.
+pub async fn insert_certificate_authority(
+    conn: &mut Connection,
+    authority: &StoredCertificateAuthority,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO certificate_authorities (name, certificate_pem, private_key_pem, created_at) \
+         VALUES (?, ?, ?, ?)",
+    )
+    .bind(&authority.name)
+    .bind(&authority.certificate_pem)
+    .bind(&authority.private_key_pem)
+    .bind(authority.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("inserting a certificate authority"))?;
+    Ok(())
+}
+
+/// The identity stored at `identity_row`.
+pub async fn find_identity(
+    conn: &mut Connection,
+    identity_row: i64,
+) -> Result<Option<ManagedIdentity>, StoreError> {
+    let sql = format!("SELECT {IDENTITY_COLUMNS} FROM managed_identities WHERE identity_row = ?");
+    let row = sqlx::query(&sql)
+        .bind(identity_row)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(StoreError::query("reading a managed identity"))?;
+    row.as_ref().map(identity_from_row).transpose()
+}
+
+/// Identities whose newest certificate is due to be rolled at `now` (unix seconds).
+pub async fn list_identities_due_for_renewal(
+    conn: &mut Connection,
+    now: i64,
+) -> Result<Vec<ManagedIdentity>, StoreError> {
+    let sql = format!(
+        "SELECT {IDENTITY_COLUMNS} FROM managed_identities m WHERE \
+         (SELECT max(renew_after) FROM identity_certificates c \
+          WHERE c.identity_row = m.identity_row) <= ? ORDER BY identity_row"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::query("listing identities due for renewal"))?;
+    rows.iter().map(identity_from_row).collect()
+}
+
+/// The VMs that carry an identity: its VM for a system-assigned one, the VMs it is attached to
+/// for a user-assigned one.
+pub async fn list_vms_carrying_identity(
+    conn: &mut Connection,
+    identity_row: i64,
+) -> Result<Vec<i64>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT vm_row FROM managed_identities WHERE identity_row = ?1 AND vm_row IS NOT NULL \
+         UNION SELECT vm_row FROM identity_attachments WHERE identity_row = ?1 ORDER BY 1",
+    )
+    .bind(identity_row)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::query("listing the VMs of an identity"))
+}
+
+/// Deletes the certificates of an identity that expired before `now` (unix seconds); their
+/// directory credentials are left to the token service, which refuses expired ones anyway.
+pub async fn delete_expired_identity_certificates(
+    conn: &mut Connection,
+    identity_row: i64,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let result = sqlx::query("DELETE FROM identity_certificates WHERE identity_row = ? AND not_after < ?")
+        .bind(identity_row)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::query("deleting expired identity certificates"))?;
+    Ok(result.rows_affected())
+}

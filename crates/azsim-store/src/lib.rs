@@ -29,3 +29,6 @@ pub use store::{MIGRATOR, Store};
 /// A connection inside a transaction or from the pool; queries take `&mut Connection`, so a
 /// caller can compose several of them in one transaction.
 pub type Connection = sqlx::SqliteConnection;
+
+/// A connection borrowed from the store's pool.
+pub type PoolConnection = sqlx::pool::PoolConnection<sqlx::Sqlite>;

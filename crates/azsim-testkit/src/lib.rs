@@ -1,1 +1,42 @@
-//! azsim-testkit (being written).
+//! A fresh fake cloud per test.
+//!
+//! [`FakeCloud::start`] runs the real cloud (the same [`azsim_cloud::Cloud`] that `azsim up`
+//! runs) in-process on free loopback ports, over a SQLite file in a temporary directory, with
+//! a [`azsim_core::ManualClock`] the test moves. Helpers are named after the API operations
+//! they call and return raw responses, so tests assert on status codes and bodies.
+//!
+//! # Layout
+//! - [`FakeCloud`]: start, restart, stop; the clock.
+//! - [`ApiResponse`]: a status, headers and a JSON body.
+//! - [`arm`]: resource API helpers.
+//! - [`imds`]: metadata agent helpers.
+//! - [`tokens`]: getting and verifying tokens.
+
+pub mod arm;
+mod cloud;
+pub mod imds;
+mod response;
+pub mod tokens;
+
+pub use cloud::FakeCloud;
+pub use response::ApiResponse;
+
+/// The api-version the helpers send to the resource API.
+pub const ARM_API_VERSION: &str = "2024-11-01";
+/// The management audience the helpers ask tokens for.
+pub const MANAGEMENT_RESOURCE: &str = "https://management.azure.com/";
+
+/// Installs a test log subscriber once per test binary; output shows with `TEST_LOG=1`.
+pub fn init_test_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug,sqlx=warn"));
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}

@@ -1,0 +1,411 @@
+//! The resource API's one error type, and the single place it becomes ARM's error envelope.
+//!
+//! Every variant knows its HTTP status, its ARM `code` and its public message (the templates
+//! real ARM uses, so SDK clients and scripts that match on them behave the same). Internal
+//! failures answer with a generic message; the full error chain is logged once, by
+//! [`log_errors`], and never sent to the client.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// Why a request to the resource API failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ArmError {
+    /// The request has no `Authorization` header.
+    #[error("authorization header missing")]
+    AuthorizationMissing,
+    /// The `Authorization` header is not `Bearer <token>`.
+    #[error("authorization header malformed")]
+    AuthorizationMalformed,
+    /// The token is not a valid token of the token service.
+    #[error("access token invalid")]
+    TokenInvalid,
+    /// The token expired at `expired_at` (unix seconds); the clock reads `now`.
+    #[error("access token expired")]
+    TokenExpired {
+        /// When the token expired.
+        expired_at: i64,
+        /// The current time.
+        now: i64,
+    },
+    /// The token was issued for another resource.
+    #[error("access token has the wrong audience")]
+    TokenWrongAudience {
+        /// The token's `aud`.
+        audience: String,
+    },
+    /// The token comes from a tenant other than the one the subscription trusts.
+    #[error("access token is from the wrong tenant")]
+    TokenWrongTenant {
+        /// The token's issuer.
+        issuer: String,
+        /// The issuer the subscription's tenant would have.
+        expected_issuer: String,
+        /// The subscription's tenant.
+        expected_tenant: String,
+    },
+    /// The token's tenant is not known to the token service.
+    #[error("access token is from an unknown tenant")]
+    TokenUnknownTenant {
+        /// The token's tenant.
+        tenant_id: String,
+    },
+    /// The request has no `api-version` query parameter.
+    #[error("api-version missing")]
+    ApiVersionMissing,
+    /// The `api-version` does not look like an api-version.
+    #[error("api-version {version:?} invalid")]
+    ApiVersionInvalid {
+        /// The version given.
+        version: String,
+    },
+    /// The body is not JSON of the expected shape.
+    #[error("request content invalid")]
+    InvalidRequestContent {
+        /// What the parser said.
+        detail: String,
+    },
+    /// A PUT without `location`.
+    #[error("location missing")]
+    LocationRequired,
+    /// A property has a value the resource type does not accept.
+    #[error("invalid parameter {target}")]
+    InvalidParameter {
+        /// The property, as a JSON path (`identity.type`).
+        target: String,
+        /// What is wrong, for the client.
+        message: String,
+    },
+    /// The resource group name has characters ARM does not allow.
+    #[error("resource group name {name:?} invalid")]
+    InvalidResourceGroupName {
+        /// The name given.
+        name: String,
+        /// The characters that are not allowed.
+        invalid_characters: String,
+    },
+    /// A PUT tries to move an existing resource group to another location.
+    #[error("resource group location cannot change")]
+    ResourceGroupLocationChange {
+        /// The location asked for.
+        requested: String,
+        /// The group's location.
+        existing: String,
+    },
+    /// A PUT tries to move an existing resource to another location.
+    #[error("resource location cannot change")]
+    ResourceLocationChange {
+        /// The resource's name.
+        name: String,
+        /// Its resource group.
+        resource_group: String,
+        /// The location asked for.
+        requested: String,
+        /// The resource's location.
+        existing: String,
+    },
+    /// The subscription id in the path is not a GUID.
+    #[error("subscription id {subscription_id:?} malformed")]
+    InvalidSubscriptionId {
+        /// The id given.
+        subscription_id: String,
+    },
+    /// No such subscription.
+    #[error("subscription {subscription_id} not found")]
+    SubscriptionNotFound {
+        /// The id given.
+        subscription_id: String,
+    },
+    /// No such resource group.
+    #[error("resource group {name} not found")]
+    ResourceGroupNotFound {
+        /// The name given.
+        name: String,
+    },
+    /// No such resource in an existing resource group.
+    #[error("resource {resource_type}/{name} not found")]
+    ResourceNotFound {
+        /// `Microsoft.Compute/virtualMachines`.
+        resource_type: &'static str,
+        /// The name given.
+        name: String,
+        /// The resource group.
+        resource_group: String,
+    },
+    /// The path names a provider namespace the cloud does not have.
+    #[error("resource namespace {namespace} invalid")]
+    InvalidResourceNamespace {
+        /// The namespace given.
+        namespace: String,
+    },
+    /// The path names a resource type its namespace does not have.
+    #[error("resource type {resource_type} not found in {namespace}")]
+    InvalidResourceType {
+        /// The type given.
+        resource_type: String,
+        /// Its namespace.
+        namespace: String,
+        /// The request's api-version.
+        api_version: String,
+    },
+    /// The path is nothing the resource API serves.
+    #[error("no route for {path}")]
+    NoRoute {
+        /// The path.
+        path: String,
+    },
+    /// The path exists but not for this method.
+    #[error("method {method} not allowed")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+    },
+    /// The store failed.
+    #[error("store operation failed")]
+    Store(#[source] azsim_store::StoreError),
+    /// MSRP failed.
+    #[error("managed identity operation failed")]
+    Msrp(#[source] azsim_msrp::MsrpError),
+}
+
+impl From<azsim_store::StoreError> for ArmError {
+    fn from(error: azsim_store::StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<azsim_msrp::MsrpError> for ArmError {
+    fn from(error: azsim_msrp::MsrpError) -> Self {
+        Self::Msrp(error)
+    }
+}
+
+/// The response extension that carries the error to [`log_errors`].
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedError(pub(crate) Arc<ArmError>);
+
+impl ArmError {
+    /// The HTTP status and ARM error code: the one table of the crate.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use StatusCode as S;
+        match self {
+            Self::AuthorizationMissing => (S::UNAUTHORIZED, "AuthenticationFailed"),
+            Self::AuthorizationMalformed => (S::UNAUTHORIZED, "AuthenticationFailedInvalidHeader"),
+            Self::TokenInvalid => (S::UNAUTHORIZED, "InvalidAuthenticationToken"),
+            Self::TokenExpired { .. } => (S::UNAUTHORIZED, "ExpiredAuthenticationToken"),
+            Self::TokenWrongAudience { .. } => (S::UNAUTHORIZED, "InvalidAuthenticationTokenAudience"),
+            Self::TokenWrongTenant { .. } | Self::TokenUnknownTenant { .. } => {
+                (S::UNAUTHORIZED, "InvalidAuthenticationTokenTenant")
+            }
+            Self::ApiVersionMissing => (S::BAD_REQUEST, "MissingApiVersionParameter"),
+            Self::ApiVersionInvalid { .. } => (S::BAD_REQUEST, "InvalidApiVersionParameter"),
+            Self::InvalidRequestContent { .. } => (S::BAD_REQUEST, "InvalidRequestContent"),
+            Self::LocationRequired => (S::BAD_REQUEST, "LocationRequired"),
+            Self::InvalidParameter { .. } => (S::BAD_REQUEST, "InvalidParameter"),
+            Self::InvalidResourceGroupName { .. } => (S::BAD_REQUEST, "InvalidResourceGroup"),
+            Self::ResourceGroupLocationChange { .. } => (S::CONFLICT, "InvalidResourceGroupLocation"),
+            Self::ResourceLocationChange { .. } => (S::CONFLICT, "InvalidResourceLocation"),
+            Self::InvalidSubscriptionId { .. } => (S::BAD_REQUEST, "InvalidSubscriptionId"),
+            Self::SubscriptionNotFound { .. } => (S::NOT_FOUND, "SubscriptionNotFound"),
+            Self::ResourceGroupNotFound { .. } => (S::NOT_FOUND, "ResourceGroupNotFound"),
+            Self::ResourceNotFound { .. } => (S::NOT_FOUND, "ResourceNotFound"),
+            Self::InvalidResourceNamespace { .. } => (S::NOT_FOUND, "InvalidResourceNamespace"),
+            Self::InvalidResourceType { .. } => (S::NOT_FOUND, "InvalidResourceType"),
+            Self::NoRoute { .. } => (S::NOT_FOUND, "NotFound"),
+            Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
+            Self::Store(_) | Self::Msrp(_) => (S::INTERNAL_SERVER_ERROR, "InternalServerError"),
+        }
+    }
+
+    /// The message the client sees (ARM's templates where ARM has one).
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::AuthorizationMissing => {
+                "Authentication failed. The 'Authorization' header is missing.".to_owned()
+            }
+            Self::AuthorizationMalformed => {
+                "Authentication failed. The 'Authorization' header is provided in an invalid format."
+                    .to_owned()
+            }
+            Self::TokenInvalid => "The access token is invalid.".to_owned(),
+            Self::TokenExpired { expired_at, now } => format!(
+                "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
+                arm_time(*expired_at),
+                arm_time(*now)
+            ),
+            Self::TokenWrongAudience { audience } => format!(
+                "The access token has been obtained for wrong audience or resource '{audience}'. \
+                 It should exactly match with one of the allowed audiences {}.",
+                azsim_core::audience::MANAGEMENT_AUDIENCES
+                    .iter()
+                    .map(|allowed| format!("'{allowed}'"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Self::TokenWrongTenant {
+                issuer,
+                expected_issuer,
+                expected_tenant,
+            } => format!(
+                "The access token is from the wrong issuer '{issuer}'. It must match the tenant \
+                 '{expected_issuer}' associated with this subscription. Please use a token of \
+                 tenant '{expected_tenant}' to access this subscription."
+            ),
+            Self::TokenUnknownTenant { tenant_id } => {
+                format!("The access token is from the unknown tenant '{tenant_id}'.")
+            }
+            Self::ApiVersionMissing => {
+                "The api-version query parameter (?api-version=) is required for all requests."
+                    .to_owned()
+            }
+            Self::ApiVersionInvalid { version } => format!(
+                "The api-version '{version}' is invalid. The supported versions are '{}'.",
+                crate::extract::SUPPORTED_API_VERSIONS.join(",")
+            ),
+            Self::InvalidRequestContent { detail } => format!(
+                "The request content was invalid and could not be deserialized: '{detail}'."
+            ),
+            Self::LocationRequired => "The location property is required for this definition.".to_owned(),
+            Self::InvalidParameter { message, .. } => message.clone(),
+            Self::InvalidResourceGroupName {
+                name,
+                invalid_characters,
+            } => format!(
+                "The provided resource group name '{name}' has these invalid characters: \
+                 '{invalid_characters}'. The name can only be a letter, digit, '-', '.', '(', ')' \
+                 or '_'."
+            ),
+            Self::ResourceGroupLocationChange {
+                requested,
+                existing,
+            } => format!(
+                "Invalid resource group location '{requested}'. The Resource group already exists \
+                 in location '{existing}'."
+            ),
+            Self::ResourceLocationChange {
+                name,
+                resource_group,
+                requested,
+                existing,
+            } => format!(
+                "The resource '{name}' already exists in location '{existing}' in resource group \
+                 '{resource_group}'. A resource with the same name cannot be created in location \
+                 '{requested}'. Please select a new resource name."
+            ),
+            Self::InvalidSubscriptionId { subscription_id } => format!(
+                "The provided subscription identifier '{subscription_id}' is malformed or invalid."
+            ),
+            Self::SubscriptionNotFound { subscription_id } => {
+                format!("The subscription '{subscription_id}' could not be found.")
+            }
+            Self::ResourceGroupNotFound { name } => {
+                format!("Resource group '{name}' could not be found.")
+            }
+            Self::ResourceNotFound {
+                resource_type,
+                name,
+                resource_group,
+            } => format!(
+                "The Resource '{resource_type}/{name}' under resource group '{resource_group}' was \
+                 not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+            ),
+            Self::InvalidResourceNamespace { namespace } => {
+                format!("The resource namespace '{namespace}' is invalid.")
+            }
+            Self::InvalidResourceType {
+                resource_type,
+                namespace,
+                api_version,
+            } => format!(
+                "The resource type '{resource_type}' could not be found in the namespace \
+                 '{namespace}' for api version '{api_version}'."
+            ),
+            Self::NoRoute { path } => format!("The requested path '{path}' was not found."),
+            Self::MethodNotAllowed { method } => {
+                format!("The requested resource does not support http method '{method}'.")
+            }
+            Self::Store(_) | Self::Msrp(_) => {
+                "Encountered internal server error. Please retry the request.".to_owned()
+            }
+        }
+    }
+
+    /// The property the error is about, when there is one (the envelope's `target`).
+    fn target(&self) -> Option<&str> {
+        match self {
+            Self::InvalidParameter { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ArmError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = self.public_message();
+        let mut error = json!({ "code": code, "message": message });
+        if let Some(target) = self.target() {
+            error["target"] = json!(target);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // ARM challenges every 401; quotes would break the header's quoted string.
+            let description = message.replace('"', "'");
+            let challenge = format!(
+                "Bearer authorization_uri=\"https://login.windows.net/\", error=\"invalid_token\", \
+                 error_description=\"{description}\""
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response.extensions_mut().insert(LoggedError(Arc::new(self)));
+        response
+    }
+}
+
+/// Middleware: logs the error behind a failed response once, with its whole source chain
+/// (inside the request's span, so with its request and correlation ids).
+pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(LoggedError(error)) = response.extensions().get::<LoggedError>() {
+        let error: &(dyn std::error::Error + 'static) = error.as_ref();
+        if response.status().is_server_error() {
+            tracing::error!(error, "request failed");
+        } else {
+            tracing::debug!(error, "request rejected");
+        }
+    }
+    response
+}
+
+/// A time as ARM writes it in messages: `M/d/yyyy h:mm:ss tt`, UTC.
+fn arm_time(unix_seconds: i64) -> String {
+    let time = OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let (hour, meridiem) = match time.hour() {
+        0 => (12, "AM"),
+        hour @ 1..=11 => (hour, "AM"),
+        12 => (12, "PM"),
+        hour => (hour - 12, "PM"),
+    };
+    format!(
+        "{}/{}/{} {}:{:02}:{:02} {}",
+        u8::from(time.month()),
+        time.day(),
+        time.year(),
+        hour,
+        time.minute(),
+        time.second(),
+        meridiem
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,67 @@
+//! The command line.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A simulator of a cloud's managed-identity control plane.
+#[derive(Debug, Parser)]
+#[command(name = "azsim", version, about)]
+pub(crate) struct Cli {
+    /// Where the cloud keeps its database and `endpoints.json`.
+    #[arg(long, global = true, env = "AZSIM_DATA_DIR", default_value = ".azsim")]
+    pub(crate) data_dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Start the whole cloud in this process (Ctrl-C stops it).
+    Up(UpArgs),
+    /// Inspect a VM of the running cloud.
+    Vm {
+        #[command(subcommand)]
+        command: VmCommand,
+    },
+    /// Print the recorded hops of the managed-identity flow, oldest first.
+    Events(EventsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    /// Port of the resource API; the token service takes the next one. 0: every listener on a
+    /// free port.
+    #[arg(long, default_value_t = azsim_cloud::DEFAULT_RESOURCE_MANAGER_PORT)]
+    pub(crate) port: u16,
+    /// Address every listener binds.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VmCommand {
+    /// Print the environment variables that point a program at this VM's metadata agent.
+    Env(VmEnvArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VmEnvArgs {
+    /// The VM's resource group.
+    #[arg(long, short = 'g')]
+    pub(crate) resource_group: String,
+    /// The VM's name.
+    #[arg(long, short = 'n')]
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EventsArgs {
+    /// Only the hops of this correlation id.
+    #[arg(long)]
+    pub(crate) correlation_id: Option<String>,
+    /// At most this many (the newest), 0 for all.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) last: usize,
+}

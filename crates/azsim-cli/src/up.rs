@@ -1,0 +1,40 @@
+//! `azsim up`: start the cloud, say where it is, wait for Ctrl-C.
+
+use std::path::Path;
+
+use azsim_cloud::{Cloud, CloudConfig, ENDPOINTS_FILE};
+
+use crate::args::UpArgs;
+
+pub(crate) async fn run(data_dir: &Path, args: UpArgs) -> anyhow::Result<()> {
+    let mut config = CloudConfig::new(data_dir);
+    config.bind_host = args.host;
+    if args.port == 0 {
+        config = config.with_any_ports();
+    } else {
+        config.resource_manager_port = args.port;
+        config.token_service_port = args.port.checked_add(1).ok_or_else(|| {
+            anyhow::anyhow!("--port {} leaves no room for the token service", args.port)
+        })?;
+    }
+    let cloud = Cloud::start(config).await?;
+    let endpoints = cloud.endpoints();
+    println!("azsim is up ({} ms)", cloud.startup_time().as_millis());
+    println!("  resource manager  {}", endpoints.resource_manager);
+    println!("  authority host    {}", endpoints.authority_host);
+    println!("  tenant id         {}", endpoints.tenant_id);
+    println!("  subscription id   {}", endpoints.subscription_id);
+    println!("  admin client id   {}", endpoints.admin.client_id);
+    println!("  admin secret      {}", endpoints.admin.client_secret);
+    println!("  token endpoint    {}", endpoints.token_endpoint);
+    println!("  database          {}", endpoints.database);
+    println!(
+        "  endpoints file    {}",
+        data_dir.join(ENDPOINTS_FILE).display()
+    );
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    println!("stopping...");
+    cloud.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! `azsim vm env`: the variables that point a program at one VM's metadata agent.
+
+use std::path::Path;
+
+use azsim_cloud::{DATABASE_FILE, Endpoints};
+use azsim_store::Store;
+use azsim_store::resources::list_all_virtual_machines;
+
+use crate::args::VmEnvArgs;
+
+pub(crate) async fn run(data_dir: &Path, args: VmEnvArgs) -> anyhow::Result<()> {
+    // The endpoints file proves a cloud was started here and names its subscription.
+    let endpoints = Endpoints::read(data_dir)?;
+    let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
+    let mut conn = store.pool().acquire().await?;
+    let vm = list_all_virtual_machines(&mut conn)
+        .await?
+        .into_iter()
+        .find(|vm| {
+            vm.subscription_id.eq_ignore_ascii_case(&endpoints.subscription_id)
+                && vm.resource_group_name.eq_ignore_ascii_case(&args.resource_group)
+                && vm.name.eq_ignore_ascii_case(&args.name)
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no VM '{}' in resource group '{}'",
+                args.name,
+                args.resource_group
+            )
+        })?;
+    let address = vm.imds_address.ok_or_else(|| {
+        anyhow::anyhow!("VM '{}' has no metadata agent yet", args.name)
+    })?;
+    println!("AZURE_POD_IDENTITY_AUTHORITY_HOST=http://{address}");
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! What the first start creates: a tenant, a subscription that trusts it, and an administrator
+//! application with a service principal and a client secret. Later starts find them again.
+
+use std::time::Duration;
+
+use azsim_core::SharedClock;
+use azsim_store::directory::{
+    Application, PrincipalType, SecretCredential, ServicePrincipal, Tenant, insert_application,
+    insert_secret_credential, insert_service_principal, insert_tenant,
+};
+use azsim_store::resources::{Subscription, insert_subscription};
+use azsim_store::settings::{get_setting, put_setting};
+use azsim_store::{Store, StoreError};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The facts of a cloud fixed at its first start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudIdentity {
+    /// The tenant.
+    pub tenant_id: String,
+    /// The subscription that trusts the tenant.
+    pub subscription_id: String,
+    /// The administrator application's client id.
+    pub admin_client_id: String,
+    /// The administrator's client secret. Kept in the data directory: it is the bootstrap
+    /// credential of a local emulator, as readable as the database itself.
+    pub admin_client_secret: String,
+}
+
+const TENANT_ID: &str = "tenant_id";
+const SUBSCRIPTION_ID: &str = "subscription_id";
+const ADMIN_CLIENT_ID: &str = "admin_client_id";
+const ADMIN_CLIENT_SECRET: &str = "admin_client_secret";
+
+/// The administrator's secret lives as long as a real one may (two years).
+const SECRET_VALIDITY: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
+
+/// Finds the cloud's tenant, subscription and administrator, creating them on the first start
+/// (in one transaction: a crash half-way leaves nothing behind).
+pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity, StoreError> {
+    let mut tx = store.begin().await?;
+    if let Some(identity) = read(&mut tx).await? {
+        return Ok(identity);
+    }
+    let now = clock.unix_seconds();
+    let tenant_id = uuid::Uuid::new_v4().to_string();
+    let subscription_id = uuid::Uuid::new_v4().to_string();
+    let admin_client_id = uuid::Uuid::new_v4().to_string();
+    let admin_client_secret = new_client_secret();
+
+    insert_tenant(
+        &mut tx,
+        &Tenant {
+            tenant_id: tenant_id.clone(),
+            display_name: "azsim".into(),
+            default_domain: "azsim.onmicrosoft.com".into(),
+            created_at: now,
+        },
+    )
+    .await?;
+    insert_subscription(
+        &mut tx,
+        &Subscription {
+            subscription_id: subscription_id.clone(),
+            tenant_id: tenant_id.clone(),
+            display_name: "azsim subscription".into(),
+            state: "Enabled".into(),
+            created_at: now,
+        },
+    )
+    .await?;
+    insert_application(
+        &mut tx,
+        &Application {
+            app_id: admin_client_id.clone(),
+            tenant_id: tenant_id.clone(),
+            display_name: "azsim-admin".into(),
+            created_at: now,
+        },
+    )
+    .await?;
+    let admin_object_id = uuid::Uuid::new_v4().to_string();
+    insert_service_principal(
+        &mut tx,
+        &ServicePrincipal {
+            object_id: admin_object_id.clone(),
+            tenant_id: tenant_id.clone(),
+            app_id: admin_client_id.clone(),
+            application_id: Some(admin_client_id.clone()),
+            display_name: "azsim-admin".into(),
+            principal_type: PrincipalType::Application,
+            managed_identity_resource_id: None,
+            created_at: now,
+        },
+    )
+    .await?;
+    insert_secret_credential(
+        &mut tx,
+        &SecretCredential {
+            credential_id: uuid::Uuid::new_v4().to_string(),
+            object_id: admin_object_id,
+            secret_sha256: hex::encode(Sha256::digest(admin_client_secret.as_bytes())),
+            not_before: now - 300,
+            not_after: now + i64::try_from(SECRET_VALIDITY.as_secs()).unwrap_or(i64::MAX),
+            created_at: now,
+        },
+    )
+    .await?;
+    for (key, value) in [
+        (TENANT_ID, &tenant_id),
+        (SUBSCRIPTION_ID, &subscription_id),
+        (ADMIN_CLIENT_ID, &admin_client_id),
+        (ADMIN_CLIENT_SECRET, &admin_client_secret),
+    ] {
+        put_setting(&mut tx, key, value).await?;
+    }
+    tx.commit()
+        .await
+        .map_err(StoreError::query("committing the first start"))?;
+    tracing::info!(tenant_id, subscription_id, "created the cloud's tenant and subscription");
+    Ok(CloudIdentity {
+        tenant_id,
+        subscription_id,
+        admin_client_id,
+        admin_client_secret,
+    })
+}
+
+/// Reads the facts written by the first start, if it happened.
+pub async fn read(conn: &mut azsim_store::Connection) -> Result<Option<CloudIdentity>, StoreError> {
+    let (Some(tenant_id), Some(subscription_id), Some(admin_client_id), Some(admin_client_secret)) = (
+        get_setting(conn, TENANT_ID).await?,
+        get_setting(conn, SUBSCRIPTION_ID).await?,
+        get_setting(conn, ADMIN_CLIENT_ID).await?,
+        get_setting(conn, ADMIN_CLIENT_SECRET).await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(CloudIdentity {
+        tenant_id,
+        subscription_id,
+        admin_client_id,
+        admin_client_secret,
+    }))
+}
+
+/// A client secret in the style of Entra's: 40 characters of base64url randomness.
+fn new_client_secret() -> String {
+    let mut bytes = [0u8; 30];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,72 @@
+//! `endpoints.json`: where a running cloud listens and how to sign in to it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::CloudError;
+
+/// The file name inside the data directory.
+pub const ENDPOINTS_FILE: &str = "endpoints.json";
+
+/// The administrator's credentials (client-credentials grant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCredentials {
+    /// The administrator application's client id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+}
+
+/// What a script or a person needs to use a running cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoints {
+    /// Base URL of the resource API.
+    pub resource_manager: String,
+    /// Base URL of the token service (the authority host).
+    pub authority_host: String,
+    /// The tenant the subscription trusts.
+    pub tenant_id: String,
+    /// The subscription created on first start.
+    pub subscription_id: String,
+    /// The administrator's credentials.
+    pub admin: AdminCredentials,
+    /// The token service's v2 token endpoint for the tenant.
+    pub token_endpoint: String,
+    /// The tenant's v2 OpenID Connect discovery document.
+    pub openid_configuration: String,
+    /// The database file.
+    pub database: String,
+    /// The process that serves this cloud.
+    pub pid: u32,
+}
+
+impl Endpoints {
+    /// Writes `endpoints.json` into `data_dir` atomically (write, then rename), so a reader
+    /// never sees half a file.
+    pub fn write(&self, data_dir: &Path) -> Result<PathBuf, CloudError> {
+        let path = data_dir.join(ENDPOINTS_FILE);
+        let temporary = data_dir.join(format!("{ENDPOINTS_FILE}.tmp"));
+        let text = serde_json::to_string_pretty(self).map_err(|source| CloudError::BadEndpoints {
+            path: path.clone(),
+            source,
+        })?;
+        let io_error = |source| CloudError::DataDir {
+            path: path.clone(),
+            source,
+        };
+        std::fs::write(&temporary, text + "\n").map_err(io_error)?;
+        std::fs::rename(&temporary, &path).map_err(io_error)?;
+        Ok(path)
+    }
+
+    /// Reads `endpoints.json` from `data_dir`.
+    pub fn read(data_dir: &Path) -> Result<Self, CloudError> {
+        let path = data_dir.join(ENDPOINTS_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| CloudError::NoEndpoints {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| CloudError::BadEndpoints { path, source })
+    }
+}

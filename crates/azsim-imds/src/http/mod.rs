@@ -1,0 +1,60 @@
+//! The agent's HTTP surface: routes, the GET-only rule, and answers for unknown paths.
+
+mod guard;
+mod info;
+mod instance;
+mod token;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::agent::AgentState;
+use crate::error::{IdentityError, MetadataError};
+
+/// The router of one agent.
+pub(crate) fn router(state: Arc<AgentState>) -> Router {
+    Router::new()
+        .route("/metadata/identity/oauth2/token", get(token::identity_token_issue))
+        .route("/metadata/identity/info", get(info::identity_info_view))
+        .route("/metadata/instance", get(instance::instance_view))
+        .route("/metadata/instance/{*filter}", get(instance::instance_view_filtered))
+        .route("/metadata/versions", get(info::versions_list))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(middleware::from_fn(only_get))
+        .layer(middleware::from_fn(|request, next| {
+            azsim_http::with_request_context("imds", request, next)
+        }))
+}
+
+/// Whether `path` belongs to the identity endpoints, which answer errors in the OAuth form.
+fn is_identity_path(path: &str) -> bool {
+    path == "/metadata/identity" || path.starts_with("/metadata/identity/")
+}
+
+/// The service supports GET only, on every path (known or not), so other methods are
+/// refused before routing. Axum would otherwise answer HEAD through the GET handlers.
+async fn only_get(request: Request, next: Next) -> Response {
+    if request.method() == Method::GET {
+        return next.run(request).await;
+    }
+    if is_identity_path(request.uri().path()) {
+        IdentityError::MethodNotAllowed.into_response()
+    } else {
+        MetadataError::MethodNotAllowed.into_response()
+    }
+}
+
+async fn not_found(request: Request) -> Response {
+    if is_identity_path(request.uri().path()) {
+        IdentityError::NotFound.into_response()
+    } else {
+        MetadataError::NotFound.into_response()
+    }
+}

@@ -1,0 +1,142 @@
+//! Resource API helpers, named after the operations they call.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::{ARM_API_VERSION, ApiResponse, FakeCloud};
+
+impl FakeCloud {
+    /// The subscription created at first start.
+    pub fn subscription_id(&self) -> String {
+        self.cloud().endpoints().subscription_id.clone()
+    }
+
+    /// The ARM id of a resource group.
+    pub fn resource_group_id(&self, resource_group: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{resource_group}",
+            self.subscription_id()
+        )
+    }
+
+    /// The ARM id of a VM.
+    pub fn virtual_machine_id(&self, resource_group: &str, name: &str) -> String {
+        format!(
+            "{}/providers/Microsoft.Compute/virtualMachines/{name}",
+            self.resource_group_id(resource_group)
+        )
+    }
+
+    /// Sends a resource API request with `token` to `path` (an ARM id, with `api-version`
+    /// added) and returns the raw response.
+    pub async fn arm_request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> ApiResponse {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{}{path}{separator}api-version={ARM_API_VERSION}",
+            self.cloud().endpoints().resource_manager
+        );
+        let mut request = self.http().request(method, url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        ApiResponse::read(request.send().await.expect("resource API request")).await
+    }
+
+    /// `PUT` a resource group (as the administrator).
+    pub async fn create_resource_group(&self, name: &str) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request(
+            Method::PUT,
+            &self.resource_group_id(name),
+            Some(&token),
+            Some(&json!({"location": "westeurope"})),
+        )
+        .await
+    }
+
+    /// `DELETE` a resource group (as the administrator).
+    pub async fn delete_resource_group(&self, name: &str) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request(Method::DELETE, &self.resource_group_id(name), Some(&token), None)
+            .await
+    }
+
+    /// `PUT` a VM with the given `identity.type` (as the administrator).
+    pub async fn put_virtual_machine(
+        &self,
+        resource_group: &str,
+        name: &str,
+        identity_type: &str,
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        let body = json!({
+            "location": "westeurope",
+            "identity": {"type": identity_type},
+            "properties": {
+                "hardwareProfile": {"vmSize": "Standard_B1s"},
+                "storageProfile": {"osDisk": {"osType": "Linux"}}
+            }
+        });
+        self.arm_request(
+            Method::PUT,
+            &self.virtual_machine_id(resource_group, name),
+            Some(&token),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `PATCH` a VM's `identity.type` (as the administrator).
+    pub async fn patch_virtual_machine_identity(
+        &self,
+        resource_group: &str,
+        name: &str,
+        identity_type: &str,
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request(
+            Method::PATCH,
+            &self.virtual_machine_id(resource_group, name),
+            Some(&token),
+            Some(&json!({"identity": {"type": identity_type}})),
+        )
+        .await
+    }
+
+    /// `GET` a VM with `token`.
+    pub async fn get_virtual_machine(
+        &self,
+        resource_group: &str,
+        name: &str,
+        token: &str,
+    ) -> ApiResponse {
+        self.arm_request(
+            Method::GET,
+            &self.virtual_machine_id(resource_group, name),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// `DELETE` a VM (as the administrator).
+    pub async fn delete_virtual_machine(&self, resource_group: &str, name: &str) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request(
+            Method::DELETE,
+            &self.virtual_machine_id(resource_group, name),
+            Some(&token),
+            None,
+        )
+        .await
+    }
+}
