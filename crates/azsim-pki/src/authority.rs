@@ -182,8 +182,7 @@ pub fn self_signed(
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 ) -> Result<Certificate, PkiError> {
-    let (mut builder, name) =
-        certificate_skeleton(common_name, key.pkey(), not_before, not_after)?;
+    let (mut builder, name) = certificate_skeleton(common_name, key.pkey(), not_before, not_after)?;
     let build = |builder: &mut openssl::x509::X509Builder| {
         builder.set_issuer_name(&name)?;
         builder.append_extension(KeyUsage::new().critical().digital_signature().build()?)?;

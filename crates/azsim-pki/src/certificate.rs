@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Public};
-use openssl::x509::{X509, X509VerifyResult};
+use openssl::x509::X509;
 
 use crate::key::pem_string;
 use crate::{PkiError, Thumbprints};
@@ -26,11 +26,9 @@ pub struct Certificate {
 impl Certificate {
     /// Parses a `CERTIFICATE` PEM (the first one, if there are several).
     pub fn from_pem(pem: &str) -> Result<Certificate, PkiError> {
-        let x509 = X509::from_pem(pem.as_bytes()).map_err(|source| {
-            PkiError::ParseCertificate {
-                format: "PEM",
-                source,
-            }
+        let x509 = X509::from_pem(pem.as_bytes()).map_err(|source| PkiError::ParseCertificate {
+            format: "PEM",
+            source,
         })?;
         Self::from_x509(x509)
     }
@@ -80,8 +78,7 @@ impl Certificate {
             .subject_name()
             .entries_by_nid(Nid::COMMONNAME)
             .next()
-            .and_then(|entry| entry.data().as_utf8().ok())
-            .map(|name| name.to_string())
+            .and_then(|entry| entry.data().to_string().ok())
     }
 
     /// The subject public key.
@@ -91,8 +88,16 @@ impl Certificate {
 
     /// Whether `issuer` issued this certificate: its subject is this certificate's issuer and
     /// this certificate's signature verifies with its public key.
+    ///
+    /// Key usage is not checked, so a self-signed end-entity certificate counts as issued by
+    /// itself.
     pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
-        if issuer.x509.issued(&self.x509) != X509VerifyResult::OK {
+        let names_match = issuer
+            .x509
+            .subject_name()
+            .try_cmp(self.x509.issuer_name())
+            .is_ok_and(|ordering| ordering.is_eq());
+        if !names_match {
             return false;
         }
         match issuer.x509.public_key() {

@@ -28,14 +28,19 @@ pub(crate) fn certificate_skeleton<T: HasPublic>(
         let mut builder = X509Builder::new()?;
         // The value 2 means X.509 version 3 (the field counts from zero).
         builder.set_version(2)?;
-        builder.set_serial_number(&random_serial()?.to_asn1_integer()?)?;
+        let serial = random_serial()?.to_asn1_integer()?;
+        builder.set_serial_number(&serial)?;
         let mut name = X509Name::builder()?;
         name.append_entry_by_text("CN", common_name)?;
         let name = name.build();
         builder.set_subject_name(&name)?;
         builder.set_pubkey(public_key)?;
-        builder.set_not_before(&Asn1Time::from_unix(not_before)?)?;
-        builder.set_not_after(&Asn1Time::from_unix(not_after)?)?;
+        let (start, end) = (
+            Asn1Time::from_unix(not_before)?,
+            Asn1Time::from_unix(not_after)?,
+        );
+        builder.set_not_before(&start)?;
+        builder.set_not_after(&end)?;
         Ok((builder, name))
     };
     build().map_err(|source| PkiError::Build {

@@ -35,7 +35,7 @@ impl KeyPair {
 
     /// Generates an RSA key of `bits` bits (2048 to 8192, a multiple of 8).
     pub fn generate_rsa(bits: u32) -> Result<KeyPair, PkiError> {
-        if !(2048..=8192).contains(&bits) || bits % 8 != 0 {
+        if !(2048..=8192).contains(&bits) || !bits.is_multiple_of(8) {
             return Err(PkiError::UnsupportedKeySize { bits });
         }
         let pkey = Rsa::generate(bits)
@@ -75,8 +75,10 @@ impl KeyPair {
     }
 
     fn from_pkey(pkey: PKey<Private>) -> Result<KeyPair, PkiError> {
-        let private_key_pem =
-            pem_string(pkey.private_key_to_pem_pkcs8(), "the private key as PKCS#8 PEM")?;
+        let private_key_pem = pem_string(
+            pkey.private_key_to_pem_pkcs8(),
+            "the private key as PKCS#8 PEM",
+        )?;
         let public_key_pem = pem_string(pkey.public_key_to_pem(), "the public key as PEM")?;
         Ok(KeyPair {
             pkey,
@@ -112,7 +114,10 @@ mod tests {
     #[test]
     fn ec_key_round_trips_through_pkcs8_pem() {
         let key = KeyPair::generate_ec_p256().unwrap();
-        assert!(key.private_key_pem().starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(
+            key.private_key_pem()
+                .starts_with("-----BEGIN PRIVATE KEY-----")
+        );
         let again = KeyPair::from_pem(&key.private_key_pem()).unwrap();
         assert_eq!(again.public_key_pem(), key.public_key_pem());
         assert!(!again.is_rsa());
@@ -126,7 +131,11 @@ mod tests {
         assert!(traditional.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
         let again = KeyPair::from_pem(&traditional).unwrap();
         assert_eq!(again.public_key_pem(), key.public_key_pem());
-        assert!(again.private_key_pem().starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(
+            again
+                .private_key_pem()
+                .starts_with("-----BEGIN PRIVATE KEY-----")
+        );
         assert!(again.is_rsa());
     }
 

@@ -47,11 +47,13 @@ impl Thumbprints {
 /// Upper-case hex of `bytes`, no separators.
 pub(crate) fn upper_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02X}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{byte:02X}");
+            out
+        })
 }
 
 #[cfg(test)]
@@ -62,7 +64,10 @@ mod tests {
     fn hex_and_base64url_forms_encode_the_same_digest() {
         let thumbprints = Thumbprints::of_der(b"abc");
         // SHA-1("abc") and SHA-256("abc") from FIPS 180-2.
-        assert_eq!(thumbprints.sha1_hex(), "A9993E364706816ABA3E25717850C26C9CD0D89D");
+        assert_eq!(
+            thumbprints.sha1_hex(),
+            "A9993E364706816ABA3E25717850C26C9CD0D89D"
+        );
         assert_eq!(
             thumbprints.sha256_hex(),
             "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"

@@ -45,7 +45,10 @@ fn issued_client_certificate_chains_to_its_ca_only() {
     assert!(ca.certificate().is_issued_by(ca.certificate()));
     assert!(!certificate.is_issued_by(other_ca));
     assert!(!certificate.is_issued_by(&certificate));
-    assert_eq!(certificate.subject_common_name().as_deref(), Some("identity-client"));
+    assert_eq!(
+        certificate.subject_common_name().as_deref(),
+        Some("identity-client")
+    );
     assert!(certificate.public_key().unwrap().public_eq(key.pkey()));
 }
 
@@ -90,11 +93,15 @@ fn thumbprints_are_hashes_of_the_der_encoding_as_openssl_fingerprints_them() {
     let fingerprint: String = sha1.iter().map(|byte| format!("{byte:02X}")).collect();
     assert_eq!(thumbprints.sha1_hex(), fingerprint);
     assert_eq!(
-        URL_SAFE_NO_PAD.decode(thumbprints.sha256_base64url()).unwrap(),
+        URL_SAFE_NO_PAD
+            .decode(thumbprints.sha256_base64url())
+            .unwrap(),
         sha256.to_vec()
     );
     assert_eq!(
-        URL_SAFE_NO_PAD.decode(thumbprints.sha1_base64url()).unwrap(),
+        URL_SAFE_NO_PAD
+            .decode(thumbprints.sha1_base64url())
+            .unwrap(),
         sha1.to_vec()
     );
 }

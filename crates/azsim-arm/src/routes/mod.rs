@@ -1,0 +1,156 @@
+//! HTTP routing: one fallback handler parses the path case-insensitively into an
+//! [`ArmPath`](crate::path::ArmPath) and hands the request to the handler of that resource
+//! type and method. Handlers only parse, call one `app` function and shape the answer.
+//!
+//! # Layout
+//! - [`subscription`]: `/subscriptions[/{sub}]`.
+//! - [`resource_group`]: `/subscriptions/{sub}/resourcegroups[/{rg}]`.
+//! - [`virtual_machine`]: `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
+
+mod resource_group;
+mod subscription;
+mod virtual_machine;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use azsim_http::RequestContext;
+use http::{Method, StatusCode};
+
+use crate::auth::Caller;
+use crate::error::ArmError;
+use crate::extract::ApiVersion;
+use crate::path::ArmPath;
+use crate::state::ArmState;
+
+/// One authenticated request on its way to a handler.
+pub(crate) struct Call {
+    pub(crate) state: ArmState,
+    pub(crate) caller: Caller,
+    pub(crate) context: RequestContext,
+    pub(crate) body: Body,
+}
+
+/// The router's only handler: dispatches on the parsed path and the method.
+pub(crate) async fn dispatch(State(state): State<ArmState>, request: Request) -> Response {
+    let is_head = request.method() == Method::HEAD;
+    match route(state, request).await {
+        Ok(response) => response,
+        // A HEAD answer has no body; the status says it all.
+        Err(error) if is_head => {
+            let (parts, _) = error.into_response().into_parts();
+            Response::from_parts(parts, Body::empty())
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> {
+    let (parts, body) = request.into_parts();
+    let api_version = ApiVersion::from_query(parts.uri.query())?;
+    let caller = parts.extensions.get::<Caller>().cloned().ok_or(ArmError::AuthorizationMissing)?;
+    let context = parts.extensions.get::<RequestContext>().cloned().unwrap_or_else(|| {
+        // The router always installs the request-context layer; this only guards a router
+        // assembled without it.
+        let id = uuid::Uuid::new_v4().to_string();
+        RequestContext {
+            request_id: id.clone(),
+            correlation_id: id,
+        }
+    });
+    let call = Call {
+        state,
+        caller,
+        context,
+        body,
+    };
+    let method = parts.method;
+    match ArmPath::parse(parts.uri.path()) {
+        ArmPath::Subscriptions => match method {
+            Method::GET => subscription::list(call).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::Subscription { subscription_id } => match method {
+            Method::GET => subscription::view(call, &subscription_id).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::ResourceGroups { subscription_id } => match method {
+            Method::GET => resource_group::list(call, &subscription_id).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::ResourceGroup {
+            subscription_id,
+            resource_group,
+        } => match method {
+            Method::PUT => resource_group::put(call, &subscription_id, &resource_group).await,
+            Method::GET => resource_group::get(call, &subscription_id, &resource_group).await,
+            Method::HEAD => resource_group::head(call, &subscription_id, &resource_group).await,
+            Method::PATCH => resource_group::patch(call, &subscription_id, &resource_group).await,
+            Method::DELETE => resource_group::delete(call, &subscription_id, &resource_group).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::SubscriptionVirtualMachines { subscription_id } => match method {
+            Method::GET => virtual_machine::list_in_subscription(call, &subscription_id).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::VirtualMachines {
+            subscription_id,
+            resource_group,
+        } => match method {
+            Method::GET => {
+                virtual_machine::list_in_resource_group(call, &subscription_id, &resource_group)
+                    .await
+            }
+            _ => not_allowed(&method),
+        },
+        ArmPath::VirtualMachine {
+            subscription_id,
+            resource_group,
+            name,
+        } => {
+            let address = crate::app::virtual_machine::VirtualMachineAddress {
+                subscription_id: &subscription_id,
+                resource_group: &resource_group,
+                name: &name,
+            };
+            match method {
+                Method::PUT => virtual_machine::put(call, address).await,
+                Method::GET => virtual_machine::get(call, address).await,
+                Method::PATCH => virtual_machine::patch(call, address).await,
+                Method::DELETE => virtual_machine::delete(call, address).await,
+                _ => not_allowed(&method),
+            }
+        }
+        ArmPath::UnknownNamespace { namespace, .. } => {
+            Err(ArmError::InvalidResourceNamespace { namespace })
+        }
+        ArmPath::UnknownResourceType {
+            namespace,
+            resource_type,
+            ..
+        } => Err(ArmError::InvalidResourceType {
+            resource_type,
+            namespace,
+            api_version: api_version.0,
+        }),
+        ArmPath::OtherInSubscription { .. } | ArmPath::Other => Err(ArmError::NoRoute {
+            path: parts.uri.path().to_owned(),
+        }),
+    }
+}
+
+fn not_allowed(method: &Method) -> Result<Response, ArmError> {
+    Err(ArmError::MethodNotAllowed {
+        method: method.to_string(),
+    })
+}
+
+/// `200 OK` with a JSON body.
+fn ok(body: serde_json::Value) -> Response {
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// A list as ARM pages it: everything on one page, so no `nextLink`.
+fn list(items: Vec<serde_json::Value>) -> Response {
+    ok(serde_json::json!({ "value": items }))
+}

@@ -1,0 +1,102 @@
+//! Handlers of `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde_json::{Map, Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use crate::app::virtual_machine::{
+    VirtualMachineAddress, VirtualMachinePatch, VirtualMachinePut, VirtualMachineView,
+    WriteContext, virtual_machine_create_or_update, virtual_machine_delete,
+    virtual_machine_list_in_resource_group, virtual_machine_list_in_subscription,
+    virtual_machine_update, virtual_machine_view,
+};
+use crate::error::ArmError;
+use crate::extract::ArmJson;
+use crate::path::{VIRTUAL_MACHINE_TYPE, virtual_machine_id};
+use crate::routes::{Call, list as list_response, ok};
+
+/// `PUT`: 201 when created, 200 when replaced; the write is complete when it answers.
+pub(crate) async fn put(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+    let ArmJson(body) = ArmJson::<VirtualMachinePut>::from_body(call.body).await?;
+    let write = WriteContext {
+        caller: &call.caller,
+        correlation_id: &call.context.correlation_id,
+    };
+    let outcome = virtual_machine_create_or_update(&call.state, write, address, body).await?;
+    let status = if outcome.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(virtual_machine_json(&outcome.view))).into_response())
+}
+
+/// `GET`
+pub(crate) async fn get(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+    let view = virtual_machine_view(&call.state, address).await?;
+    Ok(ok(virtual_machine_json(&view)))
+}
+
+/// `PATCH`: always 200 (the compute SDK accepts nothing else).
+pub(crate) async fn patch(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+    let ArmJson(body) = ArmJson::<VirtualMachinePatch>::from_body(call.body).await?;
+    let write = WriteContext {
+        caller: &call.caller,
+        correlation_id: &call.context.correlation_id,
+    };
+    let view = virtual_machine_update(&call.state, write, address, body).await?;
+    Ok(ok(virtual_machine_json(&view)))
+}
+
+/// `DELETE`: 200 when the VM existed, 204 when it did not.
+pub(crate) async fn delete(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+    let existed = virtual_machine_delete(&call.state, address).await?;
+    let status = if existed { StatusCode::OK } else { StatusCode::NO_CONTENT };
+    Ok(status.into_response())
+}
+
+/// `GET` of a resource group's VMs.
+pub(crate) async fn list_in_resource_group(
+    call: Call,
+    subscription_id: &str,
+    resource_group: &str,
+) -> Result<Response, ArmError> {
+    let views = virtual_machine_list_in_resource_group(&call.state, subscription_id, resource_group).await?;
+    Ok(list_response(views.iter().map(virtual_machine_json).collect()))
+}
+
+/// `GET` of a subscription's VMs.
+pub(crate) async fn list_in_subscription(call: Call, subscription_id: &str) -> Result<Response, ArmError> {
+    let views = virtual_machine_list_in_subscription(&call.state, subscription_id).await?;
+    Ok(list_response(views.iter().map(virtual_machine_json).collect()))
+}
+
+/// A VM as the compute provider shows it: the caller's properties plus the read-only ones.
+fn virtual_machine_json(view: &VirtualMachineView) -> Value {
+    let vm = &view.vm;
+    let mut properties = match &vm.properties {
+        Value::Object(properties) => properties.clone(),
+        _ => Map::new(),
+    };
+    properties.insert("vmId".to_owned(), json!(vm.vm_id));
+    properties.insert("provisioningState".to_owned(), json!("Succeeded"));
+    if let Some(created) = time::OffsetDateTime::from_unix_timestamp(vm.created_at)
+        .ok()
+        .and_then(|created| created.format(&Rfc3339).ok())
+    {
+        properties.insert("timeCreated".to_owned(), json!(created));
+    }
+    let mut body = json!({
+        "id": virtual_machine_id(&vm.subscription_id, &vm.resource_group_name, &vm.name),
+        "name": vm.name,
+        "type": VIRTUAL_MACHINE_TYPE,
+        "location": vm.location,
+        "tags": vm.tags,
+        "properties": properties,
+    });
+    if let Some(identity) = &view.identity {
+        body["identity"] = json!({
+            "type": "SystemAssigned",
+            "principalId": identity.principal_id,
+            "tenantId": identity.tenant_id,
+        });
+    }
+    body
+}

@@ -1,0 +1,117 @@
+//! All metadata agents of one cloud, one per VM, keyed by VM id.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use azsim_core::{SharedClock, SharedEventSink};
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+use crate::agent::ImdsAgent;
+use crate::model::{AgentConfig, IdentityCredential, VmInstance};
+
+/// All agents of one cloud, keyed by `vm_id`. Clones share the same agents.
+#[derive(Debug, Clone)]
+pub struct ImdsFleet {
+    inner: Arc<FleetInner>,
+}
+
+#[derive(Debug)]
+struct FleetInner {
+    config: AgentConfig,
+    clock: SharedClock,
+    events: SharedEventSink,
+    // A tokio mutex: starting and stopping agents awaits while the map is held, so that two
+    // calls for one VM never race to start two agents.
+    agents: Mutex<HashMap<String, ImdsAgent>>,
+}
+
+impl ImdsFleet {
+    /// An empty fleet whose agents use `config`, `clock` and `events`.
+    pub fn new(config: AgentConfig, clock: SharedClock, events: SharedEventSink) -> Self {
+        Self {
+            inner: Arc::new(FleetInner { config, clock, events, agents: Mutex::new(HashMap::new()) }),
+        }
+    }
+
+    /// Starts the VM's agent (on `preferred` if that address can be bound, else on
+    /// `bind_host:0`) or, if it runs, updates its instance and identities. Returns its address.
+    pub async fn ensure_agent(
+        &self,
+        instance: VmInstance,
+        identities: Vec<IdentityCredential>,
+        preferred: Option<SocketAddr>,
+    ) -> io::Result<SocketAddr> {
+        let mut agents = self.inner.agents.lock().await;
+        if let Some(agent) = agents.get(&instance.vm_id) {
+            agent.set_instance(instance);
+            agent.set_identities(identities);
+            return Ok(agent.local_addr());
+        }
+        let listener = bind(preferred, &self.inner.config).await?;
+        let vm_id = instance.vm_id.clone();
+        let agent = ImdsAgent::start(
+            listener,
+            self.inner.config.clone(),
+            instance,
+            identities,
+            Arc::clone(&self.inner.clock),
+            Arc::clone(&self.inner.events),
+        )
+        .await?;
+        let local_addr = agent.local_addr();
+        agents.insert(vm_id, agent);
+        Ok(local_addr)
+    }
+
+    /// Stops the VM's agent. Returns whether one was running.
+    pub async fn stop_agent(&self, vm_id: &str) -> bool {
+        // Stopped while the map is held, so a following `ensure_agent` for the same address
+        // finds it free.
+        let mut agents = self.inner.agents.lock().await;
+        match agents.remove(vm_id) {
+            Some(agent) => {
+                agent.stop().await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Where the VM's agent listens, if it runs.
+    pub async fn agent_address(&self, vm_id: &str) -> Option<SocketAddr> {
+        self.inner.agents.lock().await.get(vm_id).map(ImdsAgent::local_addr)
+    }
+
+    /// The VM ids whose agents run, sorted.
+    pub async fn running_vm_ids(&self) -> Vec<String> {
+        let mut vm_ids: Vec<String> = self.inner.agents.lock().await.keys().cloned().collect();
+        vm_ids.sort();
+        vm_ids
+    }
+
+    /// Stops every agent.
+    pub async fn stop_all(&self) {
+        let mut agents = self.inner.agents.lock().await;
+        for (_, agent) in agents.drain() {
+            agent.stop().await;
+        }
+    }
+}
+
+/// Binds `preferred` (an agent's earlier address, so clients keep working across restarts)
+/// or, if that is taken or absent, a fresh port on the configured host.
+async fn bind(preferred: Option<SocketAddr>, config: &AgentConfig) -> io::Result<TcpListener> {
+    if let Some(preferred) = preferred {
+        match TcpListener::bind(preferred).await {
+            Ok(listener) => return Ok(listener),
+            Err(error) => {
+                let error = &error as &dyn std::error::Error;
+                tracing::debug!(address = %preferred, error, "preferred agent address unavailable");
+            }
+        }
+    }
+    TcpListener::bind(SocketAddr::new(config.bind_host, 0)).await
+}
