@@ -8,7 +8,9 @@ use azsim_testkit::{FakeCloud, MANAGEMENT_RESOURCE};
 async fn the_flow_records_steps_one_to_seven_in_order() {
     let cloud = FakeCloud::start().await;
     cloud.create_resource_group("rg").await.assert_status(201);
-    let vm = cloud.put_virtual_machine("rg", "vm", "SystemAssigned").await;
+    let vm = cloud
+        .put_virtual_machine("rg", "vm", "SystemAssigned")
+        .await;
     let agent = cloud.agent_address(vm.str_at("/properties/vmId")).await;
     let token = cloud.get_imds_token(agent, MANAGEMENT_RESOURCE, &[]).await;
     cloud

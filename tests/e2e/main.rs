@@ -1,5 +1,8 @@
 //! End-to-end scenarios against a whole cloud started in-process on free ports.
 
+// Helpers shared by the scenarios are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod events;
 mod lifecycle;
 mod protocol_edges;

@@ -11,13 +11,21 @@ use serde_json::json;
 async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_deleted() {
     // Arrange: an administrator, a resource group, a VM with a system-assigned identity.
     let cloud = FakeCloud::start().await;
-    cloud.create_resource_group("rg-flow").await.assert_status(201);
-    let vm = cloud.put_virtual_machine("rg-flow", "vm1", "SystemAssigned").await;
+    cloud
+        .create_resource_group("rg-flow")
+        .await
+        .assert_status(201);
+    let vm = cloud
+        .put_virtual_machine("rg-flow", "vm1", "SystemAssigned")
+        .await;
     vm.assert_status(201);
     let principal_id = vm.str_at("/identity/principalId").to_owned();
     let vm_id = vm.str_at("/properties/vmId").to_owned();
     assert_eq!(vm.str_at("/identity/type"), "SystemAssigned");
-    assert_eq!(vm.str_at("/identity/tenantId"), cloud.cloud().endpoints().tenant_id);
+    assert_eq!(
+        vm.str_at("/identity/tenantId"),
+        cloud.cloud().endpoints().tenant_id
+    );
     assert!(uuid::Uuid::parse_str(&principal_id).is_ok());
 
     // Act: code on the VM asks its metadata agent for a management token.
@@ -41,7 +49,10 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
     assert_eq!(claims["xms_mirid"], vm_mirid.as_str());
     assert_eq!(
         claims["iss"],
-        format!("https://sts.windows.net/{}/", cloud.cloud().endpoints().tenant_id)
+        format!(
+            "https://sts.windows.net/{}/",
+            cloud.cloud().endpoints().tenant_id
+        )
     );
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
@@ -59,20 +70,29 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
     let (old_certificate, old_key) = {
         let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
         let vm_row: i64 = sqlx_vm_row(&cloud, &vm_id).await;
-        let identity = find_system_identity(&mut conn, vm_row).await.unwrap().unwrap();
+        let identity = find_system_identity(&mut conn, vm_row)
+            .await
+            .unwrap()
+            .unwrap();
         let certificate = current_identity_certificate(&mut conn, identity.identity_row)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
-            list_certificate_credentials(&mut conn, &principal_id).await.unwrap().len(),
+            list_certificate_credentials(&mut conn, &principal_id)
+                .await
+                .unwrap()
+                .len(),
             1
         );
         (certificate.certificate_pem, certificate.private_key_pem)
     };
 
     // Act: delete the VM.
-    cloud.delete_virtual_machine("rg-flow", "vm1").await.assert_status(200);
+    cloud
+        .delete_virtual_machine("rg-flow", "vm1")
+        .await
+        .assert_status(200);
 
     // Assert: the agent no longer answers, the principal and its credentials are gone ...
     let refused = cloud
@@ -84,19 +104,32 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
     assert!(refused.is_err(), "the deleted VM's agent still answers");
     {
         let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
-        assert!(find_service_principal(&mut conn, &principal_id).await.unwrap().is_none());
-        assert!(list_certificate_credentials(&mut conn, &principal_id).await.unwrap().is_empty());
+        assert!(
+            find_service_principal(&mut conn, &principal_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            list_certificate_credentials(&mut conn, &principal_id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     // ... and a fresh assertion signed with the old key is refused by the token service.
-    let refused = request_token_with_assertion(&cloud, &client_id, &old_certificate, &old_key).await;
+    let refused =
+        request_token_with_assertion(&cloud, &client_id, &old_certificate, &old_key).await;
     assert!(
         refused.status == 400 || refused.status == 401,
         "assertion of a deleted principal accepted: {}",
         refused.text
     );
     assert!(
-        refused.str_at("/error_description").starts_with("AADSTS700016"),
+        refused
+            .str_at("/error_description")
+            .starts_with("AADSTS700016"),
         "{}",
         refused.text
     );
@@ -124,12 +157,14 @@ pub(crate) async fn request_token_with_assertion(
     private_key_pem: &str,
 ) -> azsim_testkit::ApiResponse {
     let endpoints = cloud.cloud().endpoints();
-    let token_url = format!("{}/{}/oauth2/token", endpoints.authority_host, endpoints.tenant_id);
+    let token_url = format!(
+        "{}/{}/oauth2/token",
+        endpoints.authority_host, endpoints.tenant_id
+    );
     let certificate = azsim_pki::Certificate::from_pem(certificate_pem).unwrap();
     let mut header = Header::new(Algorithm::ES256);
     header.x5t_s256 = Some(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(certificate.thumbprints().sha256),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(certificate.thumbprints().sha256),
     );
     let now = cloud.clock_now();
     let claims = json!({

@@ -14,7 +14,7 @@ use azsim_core::audience::MANAGEMENT_AUDIENCES;
 use azsim_core::{FlowEvent, FlowStep};
 use azsim_entra::{AccessTokenClaims, TokenValidationError};
 use azsim_http::RequestContext;
-use http::header;
+use http::{HeaderMap, header};
 
 use crate::error::ArmError;
 use crate::path::ArmPath;
@@ -61,7 +61,9 @@ pub(crate) async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    match caller_of(&state, &request).await {
+    // Only the headers and path cross the await: a request body is not `Sync`.
+    let result = caller_of(&state, request.headers(), request.uri().path()).await;
+    match result {
         Ok(caller) => {
             if let Some(resource_id) = &caller.claims.xms_mirid {
                 record_use_token(&state, &request, resource_id);
@@ -73,14 +75,14 @@ pub(crate) async fn authenticate(
     }
 }
 
-async fn caller_of(state: &ArmState, request: &Request) -> Result<Caller, ArmError> {
-    let token = bearer_token(request)?;
+async fn caller_of(state: &ArmState, headers: &HeaderMap, path: &str) -> Result<Caller, ArmError> {
+    let token = bearer_token(headers)?;
     let claims = state
         .validator()
         .validate(token, &MANAGEMENT_AUDIENCES)
         .await
         .map_err(token_error)?;
-    let path = ArmPath::parse(request.uri().path());
+    let path = ArmPath::parse(path);
     if let Some(subscription_id) = path.subscription_id() {
         check_subscription_tenant(state, subscription_id, &claims).await?;
     }
@@ -91,13 +93,17 @@ async fn caller_of(state: &ArmState, request: &Request) -> Result<Caller, ArmErr
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
-fn bearer_token(request: &Request) -> Result<&str, ArmError> {
-    let value = request
-        .headers()
+fn bearer_token(headers: &HeaderMap) -> Result<&str, ArmError> {
+    let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(ArmError::AuthorizationMissing)?;
-    let value = value.to_str().map_err(|_| ArmError::AuthorizationMalformed)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or(ArmError::AuthorizationMalformed)?;
+    let value = value
+        .to_str()
+        .map_err(|_| ArmError::AuthorizationMalformed)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(ArmError::AuthorizationMalformed)?;
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
         return Err(ArmError::AuthorizationMalformed);
@@ -107,14 +113,22 @@ fn bearer_token(request: &Request) -> Result<&str, ArmError> {
 
 fn token_error(error: TokenValidationError) -> ArmError {
     match error {
-        TokenValidationError::Expired { expired_at, now } => ArmError::TokenExpired { expired_at, now },
-        TokenValidationError::WrongAudience { audience } => ArmError::TokenWrongAudience { audience },
-        TokenValidationError::UnknownTenant { tenant_id } => ArmError::TokenUnknownTenant { tenant_id },
+        TokenValidationError::Expired { expired_at, now } => {
+            ArmError::TokenExpired { expired_at, now }
+        }
+        TokenValidationError::WrongAudience { audience } => {
+            ArmError::TokenWrongAudience { audience }
+        }
+        TokenValidationError::UnknownTenant { tenant_id } => {
+            ArmError::TokenUnknownTenant { tenant_id }
+        }
         TokenValidationError::Malformed
         | TokenValidationError::UnknownSigningKey
         | TokenValidationError::BadSignature
         | TokenValidationError::NotYetValid
         | TokenValidationError::WrongIssuer { .. } => ArmError::TokenInvalid,
+        // The validator could not read keys or tenants: our failure, not the caller's.
+        unavailable @ TokenValidationError::Unavailable(_) => ArmError::Validator(unavailable),
     }
 }
 
@@ -128,13 +142,9 @@ async fn check_subscription_tenant(
     if uuid::Uuid::try_parse(subscription_id).is_err() {
         return Ok(());
     }
-    let mut conn = state.store().pool().acquire().await.map_err(|source| {
-        ArmError::Store(azsim_store::StoreError::Query {
-            context: "acquiring a connection",
-            source,
-        })
-    })?;
-    let subscription = azsim_store::resources::find_subscription(&mut conn, subscription_id).await?;
+    let mut conn = crate::app::acquire(state).await?;
+    let subscription =
+        azsim_store::resources::find_subscription(&mut conn, subscription_id).await?;
     match subscription {
         Some(subscription) if !subscription.tenant_id.eq_ignore_ascii_case(&claims.tid) => {
             Err(ArmError::TokenWrongTenant {

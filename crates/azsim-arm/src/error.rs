@@ -173,6 +173,9 @@ pub enum ArmError {
     /// MSRP failed.
     #[error("managed identity operation failed")]
     Msrp(#[source] azsim_msrp::MsrpError),
+    /// The token validator could not do its work (not a verdict on the token).
+    #[error("token validation unavailable")]
+    Validator(#[source] azsim_entra::TokenValidationError),
 }
 
 impl From<azsim_store::StoreError> for ArmError {
@@ -200,7 +203,9 @@ impl ArmError {
             Self::AuthorizationMalformed => (S::UNAUTHORIZED, "AuthenticationFailedInvalidHeader"),
             Self::TokenInvalid => (S::UNAUTHORIZED, "InvalidAuthenticationToken"),
             Self::TokenExpired { .. } => (S::UNAUTHORIZED, "ExpiredAuthenticationToken"),
-            Self::TokenWrongAudience { .. } => (S::UNAUTHORIZED, "InvalidAuthenticationTokenAudience"),
+            Self::TokenWrongAudience { .. } => {
+                (S::UNAUTHORIZED, "InvalidAuthenticationTokenAudience")
+            }
             Self::TokenWrongTenant { .. } | Self::TokenUnknownTenant { .. } => {
                 (S::UNAUTHORIZED, "InvalidAuthenticationTokenTenant")
             }
@@ -210,7 +215,9 @@ impl ArmError {
             Self::LocationRequired => (S::BAD_REQUEST, "LocationRequired"),
             Self::InvalidParameter { .. } => (S::BAD_REQUEST, "InvalidParameter"),
             Self::InvalidResourceGroupName { .. } => (S::BAD_REQUEST, "InvalidResourceGroup"),
-            Self::ResourceGroupLocationChange { .. } => (S::CONFLICT, "InvalidResourceGroupLocation"),
+            Self::ResourceGroupLocationChange { .. } => {
+                (S::CONFLICT, "InvalidResourceGroupLocation")
+            }
             Self::ResourceLocationChange { .. } => (S::CONFLICT, "InvalidResourceLocation"),
             Self::InvalidSubscriptionId { .. } => (S::BAD_REQUEST, "InvalidSubscriptionId"),
             Self::SubscriptionNotFound { .. } => (S::NOT_FOUND, "SubscriptionNotFound"),
@@ -220,7 +227,9 @@ impl ArmError {
             Self::InvalidResourceType { .. } => (S::NOT_FOUND, "InvalidResourceType"),
             Self::NoRoute { .. } => (S::NOT_FOUND, "NotFound"),
             Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
-            Self::Store(_) | Self::Msrp(_) => (S::INTERNAL_SERVER_ERROR, "InternalServerError"),
+            Self::Store(_) | Self::Msrp(_) | Self::Validator(_) => {
+                (S::INTERNAL_SERVER_ERROR, "InternalServerError")
+            }
         }
     }
 
@@ -331,7 +340,7 @@ impl ArmError {
             Self::MethodNotAllowed { method } => {
                 format!("The requested resource does not support http method '{method}'.")
             }
-            Self::Store(_) | Self::Msrp(_) => {
+            Self::Store(_) | Self::Msrp(_) | Self::Validator(_) => {
                 "Encountered internal server error. Please retry the request.".to_owned()
             }
         }
@@ -363,10 +372,14 @@ impl IntoResponse for ArmError {
                  error_description=\"{description}\""
             );
             if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
             }
         }
-        response.extensions_mut().insert(LoggedError(Arc::new(self)));
+        response
+            .extensions_mut()
+            .insert(LoggedError(Arc::new(self)));
         response
     }
 }
@@ -388,7 +401,8 @@ pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
 
 /// A time as ARM writes it in messages: `M/d/yyyy h:mm:ss tt`, UTC.
 fn arm_time(unix_seconds: i64) -> String {
-    let time = OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let time =
+        OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let (hour, meridiem) = match time.hour() {
         0 => (12, "AM"),
         hour @ 1..=11 => (hour, "AM"),

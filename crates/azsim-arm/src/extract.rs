@@ -74,7 +74,9 @@ impl<T: DeserializeOwned> ArmJson<T> {
     pub async fn from_body(body: Body) -> Result<Self, ArmError> {
         let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
             ArmError::InvalidRequestContent {
-                detail: format!("The request content could not be read or exceeds {BODY_LIMIT} bytes."),
+                detail: format!(
+                    "The request content could not be read or exceeds {BODY_LIMIT} bytes."
+                ),
             }
         })?;
         Self::from_bytes(&bytes)
@@ -87,9 +89,11 @@ impl<T: DeserializeOwned> ArmJson<T> {
                 detail: "The request content is empty.".to_owned(),
             });
         }
-        serde_json::from_slice(bytes).map(Self).map_err(|error| ArmError::InvalidRequestContent {
-            detail: error.to_string(),
-        })
+        serde_json::from_slice(bytes)
+            .map(Self)
+            .map_err(|error| ArmError::InvalidRequestContent {
+                detail: error.to_string(),
+            })
     }
 }
 
@@ -105,7 +109,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ArmJson<T> {
 /// digits (`-preview`, `-beta`, `-privatepreview`).
 fn is_date_like_version(version: &str) -> bool {
     let (date, suffix) = match version.get(10..) {
-        Some(rest) if rest.is_empty() => (version, None),
+        Some("") => (version, None),
         Some(rest) => match rest.strip_prefix('-') {
             Some(suffix) => (&version[..10], Some(suffix)),
             None => return false,

@@ -34,6 +34,8 @@ pub fn router(state: ArmState) -> Router {
         .fallback(routes::dispatch)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(error::log_errors))
-        .layer(from_fn(|request, next| azsim_http::with_request_context("arm", request, next)))
+        .layer(from_fn(|request, next| {
+            azsim_http::with_request_context("arm", request, next)
+        }))
         .with_state(state)
 }

@@ -106,12 +106,22 @@ impl ArmPath {
             Self::Subscriptions | Self::Other => None,
             Self::Subscription { subscription_id }
             | Self::ResourceGroups { subscription_id }
-            | Self::ResourceGroup { subscription_id, .. }
+            | Self::ResourceGroup {
+                subscription_id, ..
+            }
             | Self::SubscriptionVirtualMachines { subscription_id }
-            | Self::VirtualMachines { subscription_id, .. }
-            | Self::VirtualMachine { subscription_id, .. }
-            | Self::UnknownNamespace { subscription_id, .. }
-            | Self::UnknownResourceType { subscription_id, .. }
+            | Self::VirtualMachines {
+                subscription_id, ..
+            }
+            | Self::VirtualMachine {
+                subscription_id, ..
+            }
+            | Self::UnknownNamespace {
+                subscription_id, ..
+            }
+            | Self::UnknownResourceType {
+                subscription_id, ..
+            }
             | Self::OtherInSubscription { subscription_id } => Some(subscription_id),
         }
     }
@@ -194,7 +204,12 @@ fn parse_provider_path(
 /// The resource type a provider path names: the type segments, without the names between
 /// them (`virtualMachines/vm1/extensions` is type `virtualMachines/extensions`).
 fn resource_type_of(type_path: &[&str]) -> String {
-    type_path.iter().step_by(2).copied().collect::<Vec<_>>().join("/")
+    type_path
+        .iter()
+        .step_by(2)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn is(segment: &str, fixed: &str) -> bool {

@@ -19,7 +19,11 @@ impl Throughput {
 }
 
 /// Runs `request(i)` for i in 0..requests on `concurrency` tasks; each call must succeed.
-pub(crate) async fn measure<F, Fut>(requests: usize, concurrency: usize, request: F) -> anyhow::Result<Throughput>
+pub(crate) async fn measure<F, Fut>(
+    requests: usize,
+    concurrency: usize,
+    request: F,
+) -> anyhow::Result<Throughput>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,

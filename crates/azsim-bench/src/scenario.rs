@@ -33,7 +33,10 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
 
     // One VM with an identity, whose agent serves the token measurements.
     let vm = create_vm(&http, &group, &token, "bench-agent", "SystemAssigned").await?;
-    let vm_id = vm["properties"]["vmId"].as_str().context("vmId")?.to_owned();
+    let vm_id = vm["properties"]["vmId"]
+        .as_str()
+        .context("vmId")?
+        .to_owned();
     let agent = cloud
         .agent_address(&vm_id)
         .await
@@ -76,8 +79,16 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
         .await?
     };
     let vm_plain = create_vms(&http, &group, &token, vms, concurrency, "plain", "None").await?;
-    let vm_identity =
-        create_vms(&http, &group, &token, vms, concurrency, "ident", "SystemAssigned").await?;
+    let vm_identity = create_vms(
+        &http,
+        &group,
+        &token,
+        vms,
+        concurrency,
+        "ident",
+        "SystemAssigned",
+    )
+    .await?;
 
     // Start-up on an existing data directory (every listener ready, agents restored).
     cloud.shutdown().await;
@@ -88,8 +99,15 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
     cloud.shutdown().await;
 
     let mut report = String::new();
-    writeln!(report, "azsim benchmark ({concurrency} concurrent clients, release build)")?;
-    writeln!(report, "{:<58} {:>10} {:>8}", "measurement", "per second", "ratio")?;
+    writeln!(
+        report,
+        "azsim benchmark ({concurrency} concurrent clients, release build)"
+    )?;
+    writeln!(
+        report,
+        "{:<58} {:>10} {:>8}",
+        "measurement", "per second", "ratio"
+    )?;
     let mut line = |name: &str, throughput: Throughput, base: Throughput| {
         writeln!(
             report,
@@ -98,11 +116,23 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
             throughput.per_second() / base.per_second()
         )
     };
-    line("baseline: agent request refused (no Metadata header)", baseline, baseline)?;
+    line(
+        "baseline: agent request refused (no Metadata header)",
+        baseline,
+        baseline,
+    )?;
     line("agent token requests served from cache", cached, baseline)?;
-    line("agent token requests with bypass_cache=true", bypass, baseline)?;
+    line(
+        "agent token requests with bypass_cache=true",
+        bypass,
+        baseline,
+    )?;
     line("baseline: VMs created without identity", vm_plain, vm_plain)?;
-    line("VMs created with a system-assigned identity", vm_identity, vm_plain)?;
+    line(
+        "VMs created with a system-assigned identity",
+        vm_identity,
+        vm_plain,
+    )?;
     writeln!(
         report,
         "start-up on an existing data dir ({} VMs): {} ms to every listener ready ({} ms in all)",
@@ -173,7 +203,10 @@ async fn admin_token(http: &reqwest::Client, cloud: &Cloud) -> anyhow::Result<St
         .send()
         .await?;
     let body = check(response).await?;
-    Ok(body["access_token"].as_str().context("access_token")?.to_owned())
+    Ok(body["access_token"]
+        .as_str()
+        .context("access_token")?
+        .to_owned())
 }
 
 async fn check(response: reqwest::Response) -> anyhow::Result<serde_json::Value> {

@@ -17,8 +17,11 @@ pub(crate) async fn run(data_dir: &Path, args: VmEnvArgs) -> anyhow::Result<()> 
         .await?
         .into_iter()
         .find(|vm| {
-            vm.subscription_id.eq_ignore_ascii_case(&endpoints.subscription_id)
-                && vm.resource_group_name.eq_ignore_ascii_case(&args.resource_group)
+            vm.subscription_id
+                .eq_ignore_ascii_case(&endpoints.subscription_id)
+                && vm
+                    .resource_group_name
+                    .eq_ignore_ascii_case(&args.resource_group)
                 && vm.name.eq_ignore_ascii_case(&args.name)
         })
         .ok_or_else(|| {
@@ -28,9 +31,9 @@ pub(crate) async fn run(data_dir: &Path, args: VmEnvArgs) -> anyhow::Result<()> 
                 args.resource_group
             )
         })?;
-    let address = vm.imds_address.ok_or_else(|| {
-        anyhow::anyhow!("VM '{}' has no metadata agent yet", args.name)
-    })?;
+    let address = vm
+        .imds_address
+        .ok_or_else(|| anyhow::anyhow!("VM '{}' has no metadata agent yet", args.name))?;
     println!("AZURE_POD_IDENTITY_AUTHORITY_HOST=http://{address}");
     Ok(())
 }

@@ -120,7 +120,11 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
     tx.commit()
         .await
         .map_err(StoreError::query("committing the first start"))?;
-    tracing::info!(tenant_id, subscription_id, "created the cloud's tenant and subscription");
+    tracing::info!(
+        tenant_id,
+        subscription_id,
+        "created the cloud's tenant and subscription"
+    );
     Ok(CloudIdentity {
         tenant_id,
         subscription_id,

@@ -52,23 +52,28 @@ impl Cloud {
         let events = StoreEventSink::spawn(store.clone(), clock.clone());
         let shared_events: azsim_core::SharedEventSink = Arc::new(events.clone());
 
-        let token_listener =
-            bind(&config, config.token_service_port, "token service").await?;
+        let token_listener = bind(&config, config.token_service_port, "token service").await?;
         let arm_listener = bind(&config, config.resource_manager_port, "resource API").await?;
-        let authority_host = base_url(token_listener.local_addr().map_err(|source| {
-            CloudError::Bind {
-                service: "token service",
-                address: config.bind_host.to_string(),
-                source,
-            }
-        })?);
-        let resource_manager = base_url(arm_listener.local_addr().map_err(|source| {
-            CloudError::Bind {
-                service: "resource API",
-                address: config.bind_host.to_string(),
-                source,
-            }
-        })?);
+        let authority_host =
+            base_url(
+                token_listener
+                    .local_addr()
+                    .map_err(|source| CloudError::Bind {
+                        service: "token service",
+                        address: config.bind_host.to_string(),
+                        source,
+                    })?,
+            );
+        let resource_manager =
+            base_url(
+                arm_listener
+                    .local_addr()
+                    .map_err(|source| CloudError::Bind {
+                        service: "resource API",
+                        address: config.bind_host.to_string(),
+                        source,
+                    })?,
+            );
 
         let token_service = TokenService::new(
             store.clone(),
@@ -118,20 +123,24 @@ impl Cloud {
                 .local_addr()
                 .map(|address| address.to_string())
                 .unwrap_or_default();
-            let server = azsim_http::serve(router, listener, stopped(&shutdown)).map_err(
-                |source| CloudError::Bind {
-                    service,
-                    address,
-                    source,
-                },
-            )?;
+            let server =
+                azsim_http::serve(router, listener, stopped(&shutdown)).map_err(|source| {
+                    CloudError::Bind {
+                        service,
+                        address,
+                        source,
+                    }
+                })?;
             servers.push(server);
         }
 
         let restored = msrp.restore_agents().await.map_err(CloudError::Msrp)?;
         let mut background = Vec::new();
         if config.roll_certificates_in_background {
-            background.push(tokio::spawn(roll_certificates(msrp.clone(), stopped(&shutdown))));
+            background.push(tokio::spawn(roll_certificates(
+                msrp.clone(),
+                stopped(&shutdown),
+            )));
         }
 
         let endpoints = Endpoints {
@@ -236,7 +245,10 @@ impl Cloud {
         let _ = self.shutdown.send(true);
         for server in self.servers.drain(..) {
             if let Err(error) = server.stopped().await {
-                tracing::warn!(error = &error as &dyn std::error::Error, "server stopped with an error");
+                tracing::warn!(
+                    error = &error as &dyn std::error::Error,
+                    "server stopped with an error"
+                );
             }
         }
         for task in self.background.drain(..) {
@@ -261,14 +273,20 @@ impl Drop for Cloud {
 }
 
 /// A future that completes when the shutdown flag is raised.
-fn stopped(shutdown: &watch::Sender<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
+fn stopped(
+    shutdown: &watch::Sender<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     let mut receiver = shutdown.subscribe();
     async move {
         let _ = receiver.wait_for(|stop| *stop).await;
     }
 }
 
-async fn bind(config: &CloudConfig, port: u16, service: &'static str) -> Result<TcpListener, CloudError> {
+async fn bind(
+    config: &CloudConfig,
+    port: u16,
+    service: &'static str,
+) -> Result<TcpListener, CloudError> {
     let address = SocketAddr::new(config.bind_host, port);
     TcpListener::bind(address)
         .await

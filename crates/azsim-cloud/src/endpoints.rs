@@ -47,10 +47,11 @@ impl Endpoints {
     pub fn write(&self, data_dir: &Path) -> Result<PathBuf, CloudError> {
         let path = data_dir.join(ENDPOINTS_FILE);
         let temporary = data_dir.join(format!("{ENDPOINTS_FILE}.tmp"));
-        let text = serde_json::to_string_pretty(self).map_err(|source| CloudError::BadEndpoints {
-            path: path.clone(),
-            source,
-        })?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|source| CloudError::BadEndpoints {
+                path: path.clone(),
+                source,
+            })?;
         let io_error = |source| CloudError::DataDir {
             path: path.clone(),
             source,

@@ -69,7 +69,9 @@ impl ManualClock {
     fn lock(&self) -> std::sync::MutexGuard<'_, OffsetDateTime> {
         // A poisoned lock only means another thread panicked while holding it; the time value
         // itself is always valid.
-        self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -7,5 +7,5 @@
 mod request_id;
 mod server;
 
-pub use request_id::{CORRELATION_HEADER, RequestContext, REQUEST_ID_HEADER, with_request_context};
+pub use request_id::{CORRELATION_HEADER, REQUEST_ID_HEADER, RequestContext, with_request_context};
 pub use server::{ServerHandle, serve};

@@ -25,7 +25,11 @@ pub struct RequestContext {
 /// of the stack inside an `http_request` span naming the service, and returns both ids.
 ///
 /// Use as `axum::middleware::from_fn(move |req, next| with_request_context("arm", req, next))`.
-pub async fn with_request_context(service: &'static str, mut request: Request, next: Next) -> Response {
+pub async fn with_request_context(
+    service: &'static str,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let correlation_id = request
         .headers()

@@ -41,7 +41,8 @@ impl ImdsAgent {
         clock: SharedClock,
         events: SharedEventSink,
     ) -> io::Result<ImdsAgent> {
-        let token_client = TokenServiceClient::new(config.authority_host).map_err(io::Error::other)?;
+        let token_client =
+            TokenServiceClient::new(config.authority_host).map_err(io::Error::other)?;
         let vm_id = instance.vm_id.clone();
         let state = Arc::new(AgentState {
             instance: RwLock::new(instance),
@@ -59,7 +60,12 @@ impl ImdsAgent {
         })?;
         let local_addr = server.local_addr();
         tracing::info!(vm_id = %vm_id, address = %local_addr, "metadata agent listening");
-        Ok(ImdsAgent { local_addr, state, shutdown, server })
+        Ok(ImdsAgent {
+            local_addr,
+            state,
+            shutdown,
+            server,
+        })
     }
 
     /// The address the agent listens on.
@@ -95,7 +101,9 @@ impl ImdsAgent {
                 let error = &error as &dyn std::error::Error;
                 tracing::warn!(vm_id = %vm_id, error, "metadata agent ended with an error");
             }
-            Err(_) => tracing::warn!(vm_id = %vm_id, "metadata agent stopped with requests still open"),
+            Err(_) => {
+                tracing::warn!(vm_id = %vm_id, "metadata agent stopped with requests still open")
+            }
         }
     }
 }
@@ -164,5 +172,6 @@ fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 }
 
 fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

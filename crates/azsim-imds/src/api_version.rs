@@ -97,7 +97,12 @@ mod tests {
         let mut sorted = SUPPORTED_API_VERSIONS;
         sorted.sort_unstable();
         assert_eq!(sorted, SUPPORTED_API_VERSIONS);
-        let newest: Vec<&str> = SUPPORTED_API_VERSIONS.iter().rev().take(3).copied().collect();
+        let newest: Vec<&str> = SUPPORTED_API_VERSIONS
+            .iter()
+            .rev()
+            .take(3)
+            .copied()
+            .collect();
         assert_eq!(newest, NEWEST_API_VERSIONS);
     }
 }

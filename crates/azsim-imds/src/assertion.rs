@@ -96,17 +96,27 @@ pub fn sign_client_assertion(
     audience: &str,
     now: i64,
 ) -> Result<String, AssertionError> {
-    let thumbprint = certificate_sha256_thumbprint(&credential.certificate_pem).map_err(
-        |source| AssertionError::Certificate { client_id: credential.client_id.clone(), source },
-    )?;
-    let key = EncodingKey::from_ec_pem(credential.private_key_pem.as_bytes()).map_err(
-        |source| AssertionError::PrivateKey { client_id: credential.client_id.clone(), source },
-    )?;
+    let thumbprint =
+        certificate_sha256_thumbprint(&credential.certificate_pem).map_err(|source| {
+            AssertionError::Certificate {
+                client_id: credential.client_id.clone(),
+                source,
+            }
+        })?;
+    let key =
+        EncodingKey::from_ec_pem(credential.private_key_pem.as_bytes()).map_err(|source| {
+            AssertionError::PrivateKey {
+                client_id: credential.client_id.clone(),
+                source,
+            }
+        })?;
     let mut header = Header::new(Algorithm::ES256);
     header.x5t_s256 = Some(thumbprint);
     let claims = assertion_claims(&credential.client_id, audience, now);
-    jsonwebtoken::encode(&header, &claims, &key)
-        .map_err(|source| AssertionError::Sign { client_id: credential.client_id.clone(), source })
+    jsonwebtoken::encode(&header, &claims, &key).map_err(|source| AssertionError::Sign {
+        client_id: credential.client_id.clone(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -125,7 +135,9 @@ mod tests {
             kind: IdentityKind::SystemAssigned,
             client_id: "7a1c2b1e-1111-4222-8333-444455556666".to_owned(),
             object_id: "0b0b0b0b-1111-4222-8333-444455556666".to_owned(),
-            resource_id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm".to_owned(),
+            resource_id:
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"
+                    .to_owned(),
             tenant_id: "tenant-1".to_owned(),
             certificate_pem,
             private_key_pem,
@@ -143,9 +155,14 @@ mod tests {
         let header = jsonwebtoken::decode_header(&assertion).unwrap();
         assert_eq!(header.alg, Algorithm::ES256);
         assert_eq!(header.typ.as_deref(), Some("JWT"));
-        let certificate = openssl::x509::X509::from_pem(credential.certificate_pem.as_bytes()).unwrap();
-        let expected_thumbprint = URL_SAFE_NO_PAD.encode(openssl::sha::sha256(&certificate.to_der().unwrap()));
-        assert_eq!(header.x5t_s256.as_deref(), Some(expected_thumbprint.as_str()));
+        let certificate =
+            openssl::x509::X509::from_pem(credential.certificate_pem.as_bytes()).unwrap();
+        let expected_thumbprint =
+            URL_SAFE_NO_PAD.encode(openssl::sha::sha256(&certificate.to_der().unwrap()));
+        assert_eq!(
+            header.x5t_s256.as_deref(),
+            Some(expected_thumbprint.as_str())
+        );
         assert_eq!(header.x5t, None);
 
         let key = DecodingKey::from_ec_pem(credential.certificate_pem.as_bytes()).unwrap();
@@ -154,7 +171,9 @@ mod tests {
         validation.set_issuer(&[credential.client_id.as_str()]);
         validation.sub = Some(credential.client_id.clone());
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
-        let claims = jsonwebtoken::decode::<AssertionClaims>(&assertion, &key, &validation).unwrap().claims;
+        let claims = jsonwebtoken::decode::<AssertionClaims>(&assertion, &key, &validation)
+            .unwrap()
+            .claims;
         assert_eq!(claims.aud, AUDIENCE);
         assert_eq!(claims.iss, credential.client_id);
         assert_eq!(claims.sub, credential.client_id);

@@ -69,7 +69,13 @@ struct OauthErrorBody<'a> {
 
 impl IntoResponse for IdentityError {
     fn into_response(self) -> Response {
-        let invalid_request = |description: String| (StatusCode::BAD_REQUEST, "invalid_request".to_owned(), description);
+        let invalid_request = |description: String| {
+            (
+                StatusCode::BAD_REQUEST,
+                "invalid_request".to_owned(),
+                description,
+            )
+        };
         let (status, error, description) = match self {
             Self::MissingMetadataHeader => {
                 invalid_request("Required metadata header not specified".to_owned())
@@ -114,7 +120,10 @@ impl IntoResponse for IdentityError {
                 "The metadata service only supports GET".to_owned(),
             ),
         };
-        let body = OauthErrorBody { error: &error, error_description: &description };
+        let body = OauthErrorBody {
+            error: &error,
+            error_description: &description,
+        };
         with_allow_on_405(json_response(status, &body))
     }
 }
@@ -179,9 +188,10 @@ impl IntoResponse for MetadataError {
                 "Bad request. Leaf nodes can only be queried with format=text".to_owned(),
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "Not found" })),
-            Self::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, json!({ "error": "Method not allowed" }))
-            }
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({ "error": "Method not allowed" }),
+            ),
         };
         with_allow_on_405(json_response(status, &body))
     }
@@ -190,10 +200,15 @@ impl IntoResponse for MetadataError {
 /// `body` as JSON with the service's content type.
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            (status, [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))], bytes)
-                .into_response()
-        }
+        Ok(bytes) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            )],
+            bytes,
+        )
+            .into_response(),
         // Only a type with a failing `Serialize` impl gets here; ours are plain data.
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -202,7 +217,9 @@ pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Respon
 /// HTTP requires a 405 to name the methods that are allowed.
 fn with_allow_on_405(mut response: Response) -> Response {
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
     }
     response
 }

@@ -32,7 +32,12 @@ impl ImdsFleet {
     /// An empty fleet whose agents use `config`, `clock` and `events`.
     pub fn new(config: AgentConfig, clock: SharedClock, events: SharedEventSink) -> Self {
         Self {
-            inner: Arc::new(FleetInner { config, clock, events, agents: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(FleetInner {
+                config,
+                clock,
+                events,
+                agents: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
@@ -82,7 +87,12 @@ impl ImdsFleet {
 
     /// Where the VM's agent listens, if it runs.
     pub async fn agent_address(&self, vm_id: &str) -> Option<SocketAddr> {
-        self.inner.agents.lock().await.get(vm_id).map(ImdsAgent::local_addr)
+        self.inner
+            .agents
+            .lock()
+            .await
+            .get(vm_id)
+            .map(ImdsAgent::local_addr)
     }
 
     /// The VM ids whose agents run, sorted.

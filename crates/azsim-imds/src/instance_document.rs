@@ -108,11 +108,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// The part of `document` a route filter such as `compute/tagsList/0/name` names: object
 /// keys and array indexes, one per segment.
 pub(crate) fn filter<'a>(document: &'a Value, segments: &[&str]) -> Option<&'a Value> {
-    segments.iter().try_fold(document, |node, segment| match node {
-        Value::Object(map) => map.get(*segment),
-        Value::Array(items) => segment.parse::<usize>().ok().and_then(|index| items.get(index)),
-        _ => None,
-    })
+    segments
+        .iter()
+        .try_fold(document, |node, segment| match node {
+            Value::Object(map) => map.get(*segment),
+            Value::Array(items) => segment
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| items.get(index)),
+            _ => None,
+        })
 }
 
 /// Whether `value` is a leaf (a primitive), which the service serves only as text.
@@ -124,14 +129,24 @@ pub(crate) fn is_leaf(value: &Value) -> bool {
 /// nodes), or an array's indexes, one per line.
 pub(crate) fn render_text(value: &Value) -> String {
     let child_line = |name: String, child: &Value| {
-        if is_leaf(child) { name } else { format!("{name}/") }
+        if is_leaf(child) {
+            name
+        } else {
+            format!("{name}/")
+        }
     };
     match value {
         Value::String(text) => text.clone(),
-        Value::Object(map) => lines(map.iter().map(|(key, child)| child_line(key.clone(), child))),
-        Value::Array(items) => {
-            lines(items.iter().enumerate().map(|(index, child)| child_line(index.to_string(), child)))
-        }
+        Value::Object(map) => lines(
+            map.iter()
+                .map(|(key, child)| child_line(key.clone(), child)),
+        ),
+        Value::Array(items) => lines(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, child)| child_line(index.to_string(), child)),
+        ),
         Value::Null => String::new(),
         other => other.to_string(),
     }
@@ -182,10 +197,16 @@ mod tests {
         assert_eq!(compute["vmSize"], "Standard_D2s_v3");
         assert_eq!(compute["osType"], "Linux");
         assert_eq!(compute["resourceGroupName"], "rg-web");
-        assert_eq!(compute["subscriptionId"], "8d2f7a0e-0000-4000-8000-000000000001");
+        assert_eq!(
+            compute["subscriptionId"],
+            "8d2f7a0e-0000-4000-8000-000000000001"
+        );
         assert_eq!(compute["resourceId"], instance().resource_id);
         assert_eq!(compute["tags"], "env:prod;team:core");
-        assert_eq!(compute["tagsList"][1], json!({"name": "team", "value": "core"}));
+        assert_eq!(
+            compute["tagsList"][1],
+            json!({"name": "team", "value": "core"})
+        );
         assert_eq!(compute["zone"], "");
         assert!(all_primitives_are_strings(&document));
     }
@@ -198,7 +219,9 @@ mod tests {
         let mut other = instance();
         other.vm_id = "0c0c0c0c-4d57-4c23-ac45-aca61037f084".into();
         assert_ne!(first["network"], instance_document(&other)["network"]);
-        let mac = first["network"]["interface"][0]["macAddress"].as_str().unwrap();
+        let mac = first["network"]["interface"][0]["macAddress"]
+            .as_str()
+            .unwrap();
         assert_eq!(mac.len(), 12);
         assert!(mac.starts_with("000D3A"));
     }
@@ -206,8 +229,14 @@ mod tests {
     #[test]
     fn filter_walks_keys_and_indexes() {
         let document = instance_document(&instance());
-        assert_eq!(filter(&document, &["compute", "name"]), Some(&json!("web-1")));
-        assert_eq!(filter(&document, &["compute", "tagsList", "0", "name"]), Some(&json!("env")));
+        assert_eq!(
+            filter(&document, &["compute", "name"]),
+            Some(&json!("web-1"))
+        );
+        assert_eq!(
+            filter(&document, &["compute", "tagsList", "0", "name"]),
+            Some(&json!("env"))
+        );
         assert_eq!(filter(&document, &["compute", "nope"]), None);
         assert_eq!(filter(&document, &["compute", "name", "deeper"]), None);
         assert_eq!(filter(&document, &["network", "interface", "x"]), None);

@@ -64,19 +64,25 @@ pub fn select_identity<'a>(
             .ok_or(SelectionError::NotFound)
     };
     match selector {
-        IdentitySelector::ClientId(client_id) => matching(client_id, |identity| &identity.client_id),
-        IdentitySelector::ObjectId(object_id) => matching(object_id, |identity| &identity.object_id),
+        IdentitySelector::ClientId(client_id) => {
+            matching(client_id, |identity| &identity.client_id)
+        }
+        IdentitySelector::ObjectId(object_id) => {
+            matching(object_id, |identity| &identity.object_id)
+        }
         IdentitySelector::ResourceId(resource_id) => {
             matching(resource_id, |identity| &identity.resource_id)
         }
         IdentitySelector::Default => {
-            if let Some(system) =
-                identities.iter().find(|identity| identity.kind == IdentityKind::SystemAssigned)
+            if let Some(system) = identities
+                .iter()
+                .find(|identity| identity.kind == IdentityKind::SystemAssigned)
             {
                 return Ok(system);
             }
-            let mut user_assigned =
-                identities.iter().filter(|identity| identity.kind == IdentityKind::UserAssigned);
+            let mut user_assigned = identities
+                .iter()
+                .filter(|identity| identity.kind == IdentityKind::UserAssigned);
             match (user_assigned.next(), user_assigned.next()) {
                 (Some(only), None) => Ok(only),
                 (Some(_), Some(_)) => Err(SelectionError::MultipleUserAssigned),
@@ -124,8 +130,10 @@ mod tests {
 
     #[test]
     fn several_user_assigned_identities_need_a_selector() {
-        let identities =
-            [identity(IdentityKind::UserAssigned, 1), identity(IdentityKind::UserAssigned, 2)];
+        let identities = [
+            identity(IdentityKind::UserAssigned, 1),
+            identity(IdentityKind::UserAssigned, 2),
+        ];
         assert_eq!(
             select_identity(&identities, &IdentitySelector::Default),
             Err(SelectionError::MultipleUserAssigned)
@@ -134,7 +142,10 @@ mod tests {
 
     #[test]
     fn no_identity_is_not_found() {
-        assert_eq!(select_identity(&[], &IdentitySelector::Default), Err(SelectionError::NotFound));
+        assert_eq!(
+            select_identity(&[], &IdentitySelector::Default),
+            Err(SelectionError::NotFound)
+        );
     }
 
     #[test]
@@ -144,7 +155,10 @@ mod tests {
             identity(IdentityKind::UserAssigned, 2),
         ];
         let selector = IdentitySelector::ClientId(identities[1].client_id.to_uppercase());
-        assert_eq!(select_identity(&identities, &selector).unwrap(), &identities[1]);
+        assert_eq!(
+            select_identity(&identities, &selector).unwrap(),
+            &identities[1]
+        );
     }
 
     #[test]
@@ -154,7 +168,10 @@ mod tests {
             identity(IdentityKind::UserAssigned, 2),
         ];
         let selector = IdentitySelector::ObjectId(identities[0].object_id.clone());
-        assert_eq!(select_identity(&identities, &selector).unwrap(), &identities[0]);
+        assert_eq!(
+            select_identity(&identities, &selector).unwrap(),
+            &identities[0]
+        );
     }
 
     #[test]
@@ -164,16 +181,25 @@ mod tests {
             identity(IdentityKind::UserAssigned, 2),
         ];
         let selector = IdentitySelector::ResourceId(
-            identities[1].resource_id.to_lowercase().replace("resourcegroups", "RESOURCEGROUPS"),
+            identities[1]
+                .resource_id
+                .to_lowercase()
+                .replace("resourcegroups", "RESOURCEGROUPS"),
         );
-        assert_eq!(select_identity(&identities, &selector).unwrap(), &identities[1]);
+        assert_eq!(
+            select_identity(&identities, &selector).unwrap(),
+            &identities[1]
+        );
     }
 
     #[test]
     fn unknown_client_id_is_not_found_even_with_a_system_identity() {
         let identities = [identity(IdentityKind::SystemAssigned, 1)];
         let selector = IdentitySelector::ClientId("11111111-2222-4333-8444-555555555555".into());
-        assert_eq!(select_identity(&identities, &selector), Err(SelectionError::NotFound));
+        assert_eq!(
+            select_identity(&identities, &selector),
+            Err(SelectionError::NotFound)
+        );
     }
 
     #[test]
@@ -190,6 +216,9 @@ mod tests {
             IdentitySelector::from_parameters(None, Some("b"), None),
             Ok(IdentitySelector::ObjectId("b".into()))
         );
-        assert_eq!(IdentitySelector::from_parameters(None, None, None), Ok(IdentitySelector::Default));
+        assert_eq!(
+            IdentitySelector::from_parameters(None, None, None),
+            Ok(IdentitySelector::Default)
+        );
     }
 }

@@ -9,7 +9,7 @@ use crate::token_client::IssuedToken;
 
 /// A cached token is replaced this many seconds before it expires, so a caller never gets
 /// a token about to lapse (the margin the SDKs also refresh at).
-pub const REFRESH_MARGIN_SECS: i64 = 300;
+pub(crate) const REFRESH_MARGIN_SECS: i64 = 300;
 
 #[derive(Debug)]
 struct CachedToken {
@@ -33,10 +33,18 @@ impl TokenCache {
     }
 
     /// Stores (or replaces) the token of `credential` for `resource`.
-    pub(crate) fn insert(&self, credential: &IdentityCredential, resource: &str, token: IssuedToken) {
+    pub(crate) fn insert(
+        &self,
+        credential: &IdentityCredential,
+        resource: &str,
+        token: IssuedToken,
+    ) {
         self.lock().insert(
             (credential.client_id.clone(), resource.to_owned()),
-            CachedToken { token, certificate_pem: credential.certificate_pem.clone() },
+            CachedToken {
+                token,
+                certificate_pem: credential.certificate_pem.clone(),
+            },
         );
     }
 
@@ -44,12 +52,14 @@ impl TokenCache {
     pub(crate) fn retain_identities(&self, identities: &[IdentityCredential]) {
         self.lock().retain(|(client_id, _), cached| {
             identities.iter().any(|identity| {
-                &identity.client_id == client_id && identity.certificate_pem == cached.certificate_pem
+                &identity.client_id == client_id
+                    && identity.certificate_pem == cached.certificate_pem
             })
         });
     }
 
     /// How many tokens are cached.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
     }
@@ -57,7 +67,9 @@ impl TokenCache {
     fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), CachedToken>> {
         // A poisoned lock only means a panic elsewhere; the map itself is always consistent
         // because every update is a single insert or retain.
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -79,13 +91,21 @@ mod tests {
     }
 
     fn token(expires_on: i64) -> IssuedToken {
-        IssuedToken { access_token: "tok".into(), expires_on, not_before: "0".into() }
+        IssuedToken {
+            access_token: "tok".into(),
+            expires_on,
+            not_before: "0".into(),
+        }
     }
 
     #[test]
     fn token_is_served_until_five_minutes_before_expiry() {
         let cache = TokenCache::default();
-        cache.insert(&credential("a", "cert"), "https://vault.azure.net", token(10_000));
+        cache.insert(
+            &credential("a", "cert"),
+            "https://vault.azure.net",
+            token(10_000),
+        );
         assert!(cache.get("a", "https://vault.azure.net", 9_699).is_some());
         assert!(cache.get("a", "https://vault.azure.net", 9_700).is_none());
     }

@@ -80,8 +80,14 @@ impl TokenServiceClient {
     pub(crate) fn new(authority_host: Url) -> Result<Self, reqwest::Error> {
         // The agent talks to the token service directly, never through a proxy a host
         // environment might configure.
-        let http = reqwest::Client::builder().no_proxy().timeout(REQUEST_TIMEOUT).build()?;
-        Ok(Self { http, authority_host })
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(REQUEST_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            http,
+            authority_host,
+        })
     }
 
     /// The v1 token endpoint of `tenant_id`.
@@ -115,8 +121,10 @@ impl TokenServiceClient {
             ("client_assertion_type", CLIENT_ASSERTION_TYPE),
             ("client_assertion", assertion.as_str()),
         ];
-        let transport =
-            |source| TokenServiceError::Transport { url: url.to_string(), source };
+        let transport = |source| TokenServiceError::Transport {
+            url: url.to_string(),
+            source,
+        };
         let response = self
             .http
             .post(url.clone())
@@ -133,7 +141,9 @@ impl TokenServiceClient {
         } else if status.is_client_error() {
             Err(rejection(status.as_u16(), &body))
         } else {
-            Err(TokenServiceError::Failed { status: status.as_u16() })
+            Err(TokenServiceError::Failed {
+                status: status.as_u16(),
+            })
         }
     }
 }
@@ -158,7 +168,11 @@ pub(crate) fn parse_v1_token_response(
             .ok_or_else(|| invalid("neither expires_on nor expires_in"))?,
     };
     let not_before = integer(&json, "not_before").unwrap_or(now).to_string();
-    Ok(IssuedToken { access_token, expires_on, not_before })
+    Ok(IssuedToken {
+        access_token,
+        expires_on,
+        not_before,
+    })
 }
 
 /// The token service's 4xx body as a [`TokenServiceError::Rejected`], forwarding its OAuth
@@ -239,7 +253,11 @@ mod tests {
     fn rejection_forwards_error_and_description() {
         let body = br#"{"error":"invalid_resource","error_description":"AADSTS500011: The resource principal named x was not found","error_codes":[500011]}"#;
         match rejection(400, body) {
-            TokenServiceError::Rejected { status, error, description } => {
+            TokenServiceError::Rejected {
+                status,
+                error,
+                description,
+            } => {
                 assert_eq!(status, 400);
                 assert_eq!(error, "invalid_resource");
                 assert!(description.starts_with("AADSTS500011"));

@@ -23,7 +23,10 @@ pub(crate) fn vm_instance(vm: &VirtualMachine, tenant_id: &str) -> VmInstance {
         .tags
         .iter()
         .map(|(key, value)| {
-            let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+            let value = value
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| value.to_string());
             (key.clone(), value)
         })
         .collect();

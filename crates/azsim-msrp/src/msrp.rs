@@ -253,8 +253,10 @@ impl Msrp {
                 MsrpError::Inconsistent(format!("VM {} has no subscription", vm.vm_id))
             })?;
         let credentials = vm_credentials(&mut conn, vm_row).await?;
-        let preferred: Option<SocketAddr> =
-            vm.imds_address.as_deref().and_then(|address| address.parse().ok());
+        let preferred: Option<SocketAddr> = vm
+            .imds_address
+            .as_deref()
+            .and_then(|address| address.parse().ok());
         let client_ids: Vec<String> = credentials.iter().map(|c| c.client_id.clone()).collect();
         let address = self
             .inner
@@ -328,8 +330,12 @@ impl Msrp {
         let due = list_identities_due_for_renewal(&mut tx, now.unix_timestamp()).await?;
         let mut vms_to_sync = Vec::new();
         for identity in &due {
-            delete_expired_identity_certificates(&mut tx, identity.identity_row, now.unix_timestamp())
-                .await?;
+            delete_expired_identity_certificates(
+                &mut tx,
+                identity.identity_row,
+                now.unix_timestamp(),
+            )
+            .await?;
             issue_identity_certificate(
                 &mut tx,
                 &self.inner.authority,
@@ -357,17 +363,12 @@ impl Msrp {
     }
 
     async fn connection(&self) -> Result<sqlx_connection::PoolConnection, MsrpError> {
-        self.inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|source| {
-                MsrpError::Store(StoreError::Query {
-                    context: "acquiring a connection",
-                    source,
-                })
+        self.inner.store.pool().acquire().await.map_err(|source| {
+            MsrpError::Store(StoreError::Query {
+                context: "acquiring a connection",
+                source,
             })
+        })
     }
 }
 
@@ -400,7 +401,9 @@ mod tests {
     #[test]
     fn mirid_spells_resource_groups_in_lower_case() {
         assert_eq!(
-            mirid("/subscriptions/s/resourceGroups/Rg/providers/Microsoft.Compute/virtualMachines/Vm"),
+            mirid(
+                "/subscriptions/s/resourceGroups/Rg/providers/Microsoft.Compute/virtualMachines/Vm"
+            ),
             "/subscriptions/s/resourcegroups/Rg/providers/Microsoft.Compute/virtualMachines/Vm"
         );
     }

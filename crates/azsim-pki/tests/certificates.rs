@@ -12,14 +12,14 @@ use openssl::hash::MessageDigest;
 use time::{Duration, OffsetDateTime};
 
 fn at(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap()
+    OffsetDateTime::from_unix_timestamp(unix).expect("test times are in range")
 }
 
 const START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 fn ca() -> CertificateAuthority {
     CertificateAuthority::generate("azsim test CA", at(START), at(START) + Duration::days(3650))
-        .unwrap()
+        .expect("CA generation succeeds")
 }
 
 fn client_certificate(ca: &CertificateAuthority, key: &KeyPair) -> Certificate {
@@ -30,7 +30,7 @@ fn client_certificate(ca: &CertificateAuthority, key: &KeyPair) -> Certificate {
         not_after: at(START + 60) + Duration::days(90),
         usage: CertificateUsage::ClientAuth,
     })
-    .unwrap()
+    .expect("the CA issues a client certificate")
 }
 
 #[test]

@@ -553,9 +553,18 @@ mod tests {
             "contoso.onmicrosoft.com",
             "Contoso.OnMicrosoft.com",
         ] {
-            assert_eq!(find_tenant(&mut conn, key).await.unwrap(), Some(tenant()), "{key}");
+            assert_eq!(
+                find_tenant(&mut conn, key).await.unwrap(),
+                Some(tenant()),
+                "{key}"
+            );
         }
-        assert_eq!(find_tenant(&mut conn, "fabrikam.onmicrosoft.com").await.unwrap(), None);
+        assert_eq!(
+            find_tenant(&mut conn, "fabrikam.onmicrosoft.com")
+                .await
+                .unwrap(),
+            None
+        );
         assert_eq!(list_tenants(&mut conn).await.unwrap(), vec![tenant()]);
     }
 
@@ -579,16 +588,24 @@ mod tests {
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let (application, principal) = application_principal(&tenant.tenant_id);
         insert_application(&mut conn, &application).await.unwrap();
-        insert_service_principal(&mut conn, &principal).await.unwrap();
+        insert_service_principal(&mut conn, &principal)
+            .await
+            .unwrap();
         let identity = managed_identity_principal(&tenant.tenant_id);
-        insert_service_principal(&mut conn, &identity).await.unwrap();
+        insert_service_principal(&mut conn, &identity)
+            .await
+            .unwrap();
 
         assert_eq!(
-            find_application(&mut conn, &application.app_id).await.unwrap(),
+            find_application(&mut conn, &application.app_id)
+                .await
+                .unwrap(),
             Some(application.clone())
         );
         assert_eq!(
-            find_service_principal(&mut conn, &principal.object_id).await.unwrap(),
+            find_service_principal(&mut conn, &principal.object_id)
+                .await
+                .unwrap(),
             Some(principal.clone())
         );
         assert_eq!(
@@ -616,7 +633,9 @@ mod tests {
         let tenant = tenant();
         insert_tenant(&mut transaction, &tenant).await.unwrap();
         let identity = managed_identity_principal(&tenant.tenant_id);
-        insert_service_principal(&mut transaction, &identity).await.unwrap();
+        insert_service_principal(&mut transaction, &identity)
+            .await
+            .unwrap();
         insert_secret_credential(&mut transaction, &secret(&identity.object_id))
             .await
             .unwrap();
@@ -627,17 +646,34 @@ mod tests {
 
         let mut conn = store.pool().acquire().await.unwrap();
         assert_eq!(
-            list_secret_credentials(&mut conn, &identity.object_id).await.unwrap(),
+            list_secret_credentials(&mut conn, &identity.object_id)
+                .await
+                .unwrap(),
             vec![secret(&identity.object_id)]
         );
         assert_eq!(
-            list_certificate_credentials(&mut conn, &identity.object_id).await.unwrap(),
+            list_certificate_credentials(&mut conn, &identity.object_id)
+                .await
+                .unwrap(),
             vec![certificate(&identity.object_id)]
         );
 
-        assert!(delete_service_principal(&mut conn, &identity.object_id).await.unwrap());
-        assert!(!delete_service_principal(&mut conn, &identity.object_id).await.unwrap());
-        assert_eq!(find_service_principal(&mut conn, &identity.object_id).await.unwrap(), None);
+        assert!(
+            delete_service_principal(&mut conn, &identity.object_id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !delete_service_principal(&mut conn, &identity.object_id)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            find_service_principal(&mut conn, &identity.object_id)
+                .await
+                .unwrap(),
+            None
+        );
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM credentials")
             .fetch_one(&mut *conn)
             .await
@@ -653,14 +689,30 @@ mod tests {
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let (application, principal) = application_principal(&tenant.tenant_id);
         insert_application(&mut conn, &application).await.unwrap();
-        insert_service_principal(&mut conn, &principal).await.unwrap();
+        insert_service_principal(&mut conn, &principal)
+            .await
+            .unwrap();
         insert_secret_credential(&mut conn, &secret(&principal.object_id))
             .await
             .unwrap();
 
-        assert!(delete_application(&mut conn, &application.app_id).await.unwrap());
-        assert_eq!(find_service_principal(&mut conn, &principal.object_id).await.unwrap(), None);
-        assert!(list_secret_credentials(&mut conn, &principal.object_id).await.unwrap().is_empty());
+        assert!(
+            delete_application(&mut conn, &application.app_id)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            find_service_principal(&mut conn, &principal.object_id)
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(
+            list_secret_credentials(&mut conn, &principal.object_id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
@@ -670,16 +722,20 @@ mod tests {
         let tenant = tenant();
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let identity = managed_identity_principal(&tenant.tenant_id);
-        insert_service_principal(&mut conn, &identity).await.unwrap();
+        insert_service_principal(&mut conn, &identity)
+            .await
+            .unwrap();
         insert_certificate_credential(&mut conn, &certificate(&identity.object_id))
             .await
             .unwrap();
         assert!(delete_credential(&mut conn, "certificate-1").await.unwrap());
         assert!(!delete_credential(&mut conn, "certificate-1").await.unwrap());
-        assert!(list_certificate_credentials(&mut conn, &identity.object_id)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            list_certificate_credentials(&mut conn, &identity.object_id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
@@ -690,6 +746,10 @@ mod tests {
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let mut identity = managed_identity_principal(&tenant.tenant_id);
         identity.managed_identity_resource_id = None;
-        assert!(insert_service_principal(&mut conn, &identity).await.is_err());
+        assert!(
+            insert_service_principal(&mut conn, &identity)
+                .await
+                .is_err()
+        );
     }
 }

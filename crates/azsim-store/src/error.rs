@@ -40,12 +40,12 @@ impl StoreError {
     /// violations into [`StoreError::Conflict`].
     pub fn query(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |source| {
-            if let sqlx::Error::Database(database_error) = &source {
-                if database_error.is_unique_violation() {
-                    return StoreError::Conflict {
-                        what: context.to_owned(),
-                    };
-                }
+            if let sqlx::Error::Database(database_error) = &source
+                && database_error.is_unique_violation()
+            {
+                return StoreError::Conflict {
+                    what: context.to_owned(),
+                };
             }
             StoreError::Query { context, source }
         }

@@ -123,7 +123,10 @@ impl StoreEventSink {
                             }),
                         };
                         if let Err(error) = result {
-                            tracing::warn!(error = &error as &dyn std::error::Error, "flow event lost");
+                            tracing::warn!(
+                                error = &error as &dyn std::error::Error,
+                                "flow event lost"
+                            );
                         }
                     }
                     SinkMessage::Flush(done) => {
@@ -156,6 +159,8 @@ impl EventSink for StoreEventSink {
         );
         // The writer only stops when the runtime shuts down; an event recorded then is lost,
         // which is acceptable for a log of hops.
-        let _ = self.sender.send(SinkMessage::Record(self.clock.now(), event));
+        let _ = self
+            .sender
+            .send(SinkMessage::Record(self.clock.now(), event));
     }
 }

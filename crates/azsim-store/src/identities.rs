@@ -213,7 +213,10 @@ pub async fn list_vm_identities(
 
 /// Deletes a VM's system-assigned identity; the schema deletes its principal, credentials and
 /// certificates with it. Returns whether there was one.
-pub async fn delete_system_identity(conn: &mut Connection, vm_row: i64) -> Result<bool, StoreError> {
+pub async fn delete_system_identity(
+    conn: &mut Connection,
+    vm_row: i64,
+) -> Result<bool, StoreError> {
     let result = sqlx::query("DELETE FROM managed_identities WHERE vm_row = ?")
         .bind(vm_row)
         .execute(&mut *conn)
@@ -369,11 +372,12 @@ pub async fn delete_expired_identity_certificates(
     identity_row: i64,
     now: i64,
 ) -> Result<u64, StoreError> {
-    let result = sqlx::query("DELETE FROM identity_certificates WHERE identity_row = ? AND not_after < ?")
-        .bind(identity_row)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(StoreError::query("deleting expired identity certificates"))?;
+    let result =
+        sqlx::query("DELETE FROM identity_certificates WHERE identity_row = ? AND not_after < ?")
+            .bind(identity_row)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("deleting expired identity certificates"))?;
     Ok(result.rows_affected())
 }

@@ -215,7 +215,9 @@ pub async fn upsert_resource_group(
     };
     let resource_group = find_resource_group_by_row(conn, resource_group_row)
         .await?
-        .ok_or_else(|| StoreError::Corrupt("resource group vanished inside its write".to_owned()))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt("resource group vanished inside its write".to_owned())
+        })?;
     Ok(ResourceGroupUpsert {
         resource_group,
         created,
@@ -380,7 +382,9 @@ pub async fn list_virtual_machines_in_resource_group(
     .bind(resource_group_row)
     .fetch_all(conn)
     .await
-    .map_err(StoreError::query("listing virtual machines of a resource group"))?;
+    .map_err(StoreError::query(
+        "listing virtual machines of a resource group",
+    ))?;
     rows.into_iter().map(VirtualMachine::try_from).collect()
 }
 
@@ -395,7 +399,9 @@ pub async fn list_virtual_machines_in_subscription(
     .bind(subscription_id)
     .fetch_all(conn)
     .await
-    .map_err(StoreError::query("listing virtual machines of a subscription"))?;
+    .map_err(StoreError::query(
+        "listing virtual machines of a subscription",
+    ))?;
     rows.into_iter().map(VirtualMachine::try_from).collect()
 }
 
@@ -426,7 +432,10 @@ pub async fn set_imds_address(
 }
 
 /// Deletes a VM and, by cascade, its system-assigned identity; `false` if it did not exist.
-pub async fn delete_virtual_machine(conn: &mut Connection, vm_row: i64) -> Result<bool, StoreError> {
+pub async fn delete_virtual_machine(
+    conn: &mut Connection,
+    vm_row: i64,
+) -> Result<bool, StoreError> {
     let deleted = sqlx::query("DELETE FROM virtual_machines WHERE vm_row = ?")
         .bind(vm_row)
         .execute(conn)
@@ -531,7 +540,8 @@ impl TryFrom<VirtualMachineRow> for VirtualMachine {
 }
 
 fn encode_tags(tags: &Map<String, Value>) -> Result<String, StoreError> {
-    serde_json::to_string(tags).map_err(|_| StoreError::Corrupt("tags cannot be encoded".to_owned()))
+    serde_json::to_string(tags)
+        .map_err(|_| StoreError::Corrupt("tags cannot be encoded".to_owned()))
 }
 
 fn encode_properties(properties: &Value) -> Result<String, StoreError> {
@@ -540,7 +550,8 @@ fn encode_properties(properties: &Value) -> Result<String, StoreError> {
 }
 
 fn decode_object(text: &str, what: &'static str) -> Result<Map<String, Value>, StoreError> {
-    serde_json::from_str(text).map_err(|_| StoreError::Corrupt(format!("{what} are not a JSON object")))
+    serde_json::from_str(text)
+        .map_err(|_| StoreError::Corrupt(format!("{what} are not a JSON object")))
 }
 
 #[cfg(test)]
@@ -553,7 +564,9 @@ mod tests {
 
     async fn store_with_subscription() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("azsim.db")).await.expect("open store");
+        let store = Store::open(&dir.path().join("azsim.db"))
+            .await
+            .expect("open store");
         let mut conn = store.pool().acquire().await.expect("connection");
         // The directory's own functions belong to another module; a raw row is enough here.
         sqlx::query(
@@ -595,15 +608,21 @@ mod tests {
         let (_dir, store) = store_with_subscription().await;
         let mut conn = store.pool().acquire().await.unwrap();
         let tags = Map::new();
-        let first = upsert_resource_group(&mut conn, group_write("My-Group", &tags)).await.unwrap();
+        let first = upsert_resource_group(&mut conn, group_write("My-Group", &tags))
+            .await
+            .unwrap();
         assert!(first.created);
 
         let mut new_tags = Map::new();
         new_tags.insert("env".to_owned(), Value::from("test"));
-        let second =
-            upsert_resource_group(&mut conn, group_write("MY-GROUP", &new_tags)).await.unwrap();
+        let second = upsert_resource_group(&mut conn, group_write("MY-GROUP", &new_tags))
+            .await
+            .unwrap();
         assert!(!second.created);
-        assert_eq!(second.resource_group.resource_group_row, first.resource_group.resource_group_row);
+        assert_eq!(
+            second.resource_group.resource_group_row,
+            first.resource_group.resource_group_row
+        );
         assert_eq!(second.resource_group.name, "My-Group");
         assert_eq!(second.resource_group.tags, new_tags);
 
@@ -612,7 +631,13 @@ mod tests {
             .unwrap()
             .expect("found in another casing");
         assert_eq!(found.name, "My-Group");
-        assert_eq!(list_resource_groups(&mut conn, SUBSCRIPTION).await.unwrap().len(), 1);
+        assert_eq!(
+            list_resource_groups(&mut conn, SUBSCRIPTION)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // The unique constraint itself ignores case, whatever the code above it does.
         let duplicate = sqlx::query(
@@ -631,7 +656,9 @@ mod tests {
         let (_dir, store) = store_with_subscription().await;
         let mut conn = store.pool().acquire().await.unwrap();
         let tags = Map::new();
-        let group = upsert_resource_group(&mut conn, group_write("rg", &tags)).await.unwrap();
+        let group = upsert_resource_group(&mut conn, group_write("rg", &tags))
+            .await
+            .unwrap();
         let properties = serde_json::json!({"hardwareProfile": {"vmSize": "Standard_B1s"}});
         let vm = NewVirtualMachine {
             resource_group_row: group.resource_group.resource_group_row,
@@ -668,7 +695,9 @@ mod tests {
         let (_dir, store) = store_with_subscription().await;
         let mut conn = store.pool().acquire().await.unwrap();
         let tags = Map::new();
-        let group = upsert_resource_group(&mut conn, group_write("rg", &tags)).await.unwrap();
+        let group = upsert_resource_group(&mut conn, group_write("rg", &tags))
+            .await
+            .unwrap();
         let empty = serde_json::json!({});
         let vm = insert_virtual_machine(
             &mut conn,
@@ -690,7 +719,11 @@ mod tests {
         let updated = update_virtual_machine(
             &mut conn,
             vm.vm_row,
-            VirtualMachineUpdate { tags: &new_tags, properties: &properties, now: 200 },
+            VirtualMachineUpdate {
+                tags: &new_tags,
+                properties: &properties,
+                now: 200,
+            },
         )
         .await
         .unwrap()
@@ -701,21 +734,29 @@ mod tests {
         assert_eq!(updated.tags, new_tags);
         assert_eq!(updated.properties, properties);
 
-        set_imds_address(&mut conn, vm.vm_row, "127.0.0.1:4321").await.unwrap();
+        set_imds_address(&mut conn, vm.vm_row, "127.0.0.1:4321")
+            .await
+            .unwrap();
         let all = list_all_virtual_machines(&mut conn).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].imds_address.as_deref(), Some("127.0.0.1:4321"));
 
         assert!(delete_virtual_machine(&mut conn, vm.vm_row).await.unwrap());
         assert!(!delete_virtual_machine(&mut conn, vm.vm_row).await.unwrap());
-        assert!(update_virtual_machine(
-            &mut conn,
-            vm.vm_row,
-            VirtualMachineUpdate { tags: &new_tags, properties: &properties, now: 300 },
-        )
-        .await
-        .unwrap()
-        .is_none());
+        assert!(
+            update_virtual_machine(
+                &mut conn,
+                vm.vm_row,
+                VirtualMachineUpdate {
+                    tags: &new_tags,
+                    properties: &properties,
+                    now: 300
+                },
+            )
+            .await
+            .unwrap()
+            .is_none()
+        );
     }
 
     #[tokio::test]
@@ -723,8 +764,12 @@ mod tests {
         let (_dir, store) = store_with_subscription().await;
         let mut conn = store.pool().acquire().await.unwrap();
         let tags = Map::new();
-        let doomed = upsert_resource_group(&mut conn, group_write("doomed", &tags)).await.unwrap();
-        let kept = upsert_resource_group(&mut conn, group_write("kept", &tags)).await.unwrap();
+        let doomed = upsert_resource_group(&mut conn, group_write("doomed", &tags))
+            .await
+            .unwrap();
+        let kept = upsert_resource_group(&mut conn, group_write("kept", &tags))
+            .await
+            .unwrap();
         let empty = serde_json::json!({});
         for (index, group) in [&doomed, &kept].into_iter().enumerate() {
             let vm_id = format!("3a1b4c8e-0000-4000-8000-00000000001{index}");
@@ -743,20 +788,38 @@ mod tests {
             .await
             .unwrap();
         }
-        assert_eq!(list_virtual_machines_in_subscription(&mut conn, SUBSCRIPTION).await.unwrap().len(), 2);
+        assert_eq!(
+            list_virtual_machines_in_subscription(&mut conn, SUBSCRIPTION)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
 
-        assert!(delete_resource_group(&mut conn, doomed.resource_group.resource_group_row).await.unwrap());
+        assert!(
+            delete_resource_group(&mut conn, doomed.resource_group.resource_group_row)
+                .await
+                .unwrap()
+        );
 
-        let left = list_virtual_machines_in_subscription(&mut conn, SUBSCRIPTION).await.unwrap();
+        let left = list_virtual_machines_in_subscription(&mut conn, SUBSCRIPTION)
+            .await
+            .unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].resource_group_name, "kept");
-        assert!(list_virtual_machines_in_resource_group(
-            &mut conn,
-            doomed.resource_group.resource_group_row
-        )
-        .await
-        .unwrap()
-        .is_empty());
-        assert!(!delete_resource_group(&mut conn, doomed.resource_group.resource_group_row).await.unwrap());
+        assert!(
+            list_virtual_machines_in_resource_group(
+                &mut conn,
+                doomed.resource_group.resource_group_row
+            )
+            .await
+            .unwrap()
+            .is_empty()
+        );
+        assert!(
+            !delete_resource_group(&mut conn, doomed.resource_group.resource_group_row)
+                .await
+                .unwrap()
+        );
     }
 }

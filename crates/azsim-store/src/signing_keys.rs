@@ -139,9 +139,15 @@ mod tests {
     async fn signing_keys_are_listed_newest_first() {
         let (_dir, store) = open().await;
         let mut conn = store.pool().acquire().await.unwrap();
-        insert_signing_key(&mut conn, &key("old", 100)).await.unwrap();
-        insert_signing_key(&mut conn, &key("new", 200)).await.unwrap();
-        insert_signing_key(&mut conn, &key("newer-same-second", 200)).await.unwrap();
+        insert_signing_key(&mut conn, &key("old", 100))
+            .await
+            .unwrap();
+        insert_signing_key(&mut conn, &key("new", 200))
+            .await
+            .unwrap();
+        insert_signing_key(&mut conn, &key("newer-same-second", 200))
+            .await
+            .unwrap();
         let kids: Vec<_> = list_signing_keys(&mut conn)
             .await
             .unwrap()
@@ -160,20 +166,44 @@ mod tests {
     async fn a_reused_assertion_id_is_reported_as_a_replay() {
         let (_dir, store) = open().await;
         let mut conn = store.pool().acquire().await.unwrap();
-        assert!(remember_assertion(&mut conn, "client-a", "jti-1", 500).await.unwrap());
-        assert!(!remember_assertion(&mut conn, "client-a", "jti-1", 500).await.unwrap());
+        assert!(
+            remember_assertion(&mut conn, "client-a", "jti-1", 500)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !remember_assertion(&mut conn, "client-a", "jti-1", 500)
+                .await
+                .unwrap()
+        );
         // Assertion ids are scoped per client.
-        assert!(remember_assertion(&mut conn, "client-b", "jti-1", 500).await.unwrap());
+        assert!(
+            remember_assertion(&mut conn, "client-b", "jti-1", 500)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn expired_assertion_ids_are_forgotten() {
         let (_dir, store) = open().await;
         let mut conn = store.pool().acquire().await.unwrap();
-        remember_assertion(&mut conn, "client", "early", 100).await.unwrap();
-        remember_assertion(&mut conn, "client", "late", 300).await.unwrap();
+        remember_assertion(&mut conn, "client", "early", 100)
+            .await
+            .unwrap();
+        remember_assertion(&mut conn, "client", "late", 300)
+            .await
+            .unwrap();
         assert_eq!(forget_expired_assertions(&mut conn, 200).await.unwrap(), 1);
-        assert!(remember_assertion(&mut conn, "client", "early", 400).await.unwrap());
-        assert!(!remember_assertion(&mut conn, "client", "late", 400).await.unwrap());
+        assert!(
+            remember_assertion(&mut conn, "client", "early", 400)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !remember_assertion(&mut conn, "client", "late", 400)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! The life-cycle rules, proved at the SQL level: raw statements against a migrated database,
 //! with no azsim code in between, so no code path can bypass them.
 
+// The fixture's helpers are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use azsim_store::Store;
 use sqlx::SqlitePool;
 
@@ -42,7 +45,10 @@ impl Fixture {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(self.pool()).await.unwrap()
+        sqlx::query_scalar(sql)
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
     }
 
     /// A managed-identity principal with a certificate credential and an identity row.
@@ -84,12 +90,29 @@ async fn deleting_a_vm_deletes_its_system_identity_principal_and_credentials() {
     let fixture = Fixture::new().await;
     fixture.system_identity(100, 10, "p1").await;
 
-    fixture.exec("DELETE FROM virtual_machines WHERE vm_row = 10").await;
+    fixture
+        .exec("DELETE FROM virtual_machines WHERE vm_row = 10")
+        .await;
 
-    assert_eq!(fixture.count("SELECT count(*) FROM managed_identities").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM service_principals WHERE object_id = 'p1'").await, 0);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM managed_identities")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM service_principals WHERE object_id = 'p1'")
+            .await,
+        0
+    );
     assert_eq!(fixture.count("SELECT count(*) FROM credentials").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM identity_certificates").await, 0);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM identity_certificates")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -97,10 +120,22 @@ async fn turning_the_identity_off_deletes_its_principal_but_keeps_the_vm() {
     let fixture = Fixture::new().await;
     fixture.system_identity(100, 10, "p1").await;
 
-    fixture.exec("DELETE FROM managed_identities WHERE vm_row = 10").await;
+    fixture
+        .exec("DELETE FROM managed_identities WHERE vm_row = 10")
+        .await;
 
-    assert_eq!(fixture.count("SELECT count(*) FROM virtual_machines WHERE vm_row = 10").await, 1);
-    assert_eq!(fixture.count("SELECT count(*) FROM service_principals").await, 0);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM virtual_machines WHERE vm_row = 10")
+            .await,
+        1
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM service_principals")
+            .await,
+        0
+    );
     assert_eq!(fixture.count("SELECT count(*) FROM credentials").await, 0);
 }
 
@@ -110,11 +145,26 @@ async fn deleting_a_resource_group_deletes_its_vms_and_their_identities() {
     fixture.system_identity(100, 10, "p1").await;
     fixture.system_identity(101, 11, "p2").await;
 
-    fixture.exec("DELETE FROM resource_groups WHERE resource_group_row = 1").await;
+    fixture
+        .exec("DELETE FROM resource_groups WHERE resource_group_row = 1")
+        .await;
 
-    assert_eq!(fixture.count("SELECT count(*) FROM virtual_machines").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM managed_identities").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM service_principals").await, 0);
+    assert_eq!(
+        fixture.count("SELECT count(*) FROM virtual_machines").await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM managed_identities")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM service_principals")
+            .await,
+        0
+    );
     assert_eq!(fixture.count("SELECT count(*) FROM credentials").await, 0);
 }
 
@@ -133,7 +183,10 @@ async fn a_vm_has_at_most_one_system_identity() {
                  VALUES ('SystemAssigned', 10, '/vm', 't1', 'p2', 'app-p2', 'westeurope', 0);",
         )
         .await;
-    assert!(second.is_err(), "a second system identity on one VM must be refused");
+    assert!(
+        second.is_err(),
+        "a second system identity on one VM must be refused"
+    );
 }
 
 #[tokio::test]
@@ -157,11 +210,26 @@ async fn deleting_a_principal_directly_deletes_the_identity_that_used_it() {
     let fixture = Fixture::new().await;
     fixture.system_identity(100, 10, "p1").await;
 
-    fixture.exec("DELETE FROM service_principals WHERE object_id = 'p1'").await;
+    fixture
+        .exec("DELETE FROM service_principals WHERE object_id = 'p1'")
+        .await;
 
-    assert_eq!(fixture.count("SELECT count(*) FROM managed_identities").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM identity_certificates").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM virtual_machines").await, 2);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM managed_identities")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM identity_certificates")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture.count("SELECT count(*) FROM virtual_machines").await,
+        2
+    );
 }
 
 #[tokio::test]
@@ -175,11 +243,28 @@ async fn deleting_a_vm_detaches_but_keeps_its_user_assigned_identity() {
         )
         .await;
 
-    fixture.exec("DELETE FROM virtual_machines WHERE vm_row = 10").await;
+    fixture
+        .exec("DELETE FROM virtual_machines WHERE vm_row = 10")
+        .await;
 
-    assert_eq!(fixture.count("SELECT count(*) FROM managed_identities").await, 1);
-    assert_eq!(fixture.count("SELECT count(*) FROM service_principals").await, 1);
-    assert_eq!(fixture.count("SELECT count(*) FROM identity_attachments").await, 1);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM managed_identities")
+            .await,
+        1
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM service_principals")
+            .await,
+        1
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM identity_attachments")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -193,19 +278,39 @@ async fn deleting_a_user_assigned_identity_detaches_it_everywhere() {
         )
         .await;
 
-    fixture.exec("DELETE FROM managed_identities WHERE identity_row = 200").await;
+    fixture
+        .exec("DELETE FROM managed_identities WHERE identity_row = 200")
+        .await;
 
-    assert_eq!(fixture.count("SELECT count(*) FROM identity_attachments").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM service_principals").await, 0);
-    assert_eq!(fixture.count("SELECT count(*) FROM virtual_machines").await, 2);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM identity_attachments")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM service_principals")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture.count("SELECT count(*) FROM virtual_machines").await,
+        2
+    );
 }
 
 #[tokio::test]
 async fn a_system_identity_cannot_be_attached_to_another_vm() {
     let fixture = Fixture::new().await;
     fixture.system_identity(100, 10, "p1").await;
-    let attached = fixture.try_exec("INSERT INTO identity_attachments VALUES (11, 100, 0)").await;
-    assert!(attached.is_err(), "only user-assigned identities may be shared");
+    let attached = fixture
+        .try_exec("INSERT INTO identity_attachments VALUES (11, 100, 0)")
+        .await;
+    assert!(
+        attached.is_err(),
+        "only user-assigned identities may be shared"
+    );
 }
 
 #[tokio::test]

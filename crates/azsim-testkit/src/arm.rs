@@ -66,8 +66,13 @@ impl FakeCloud {
     /// `DELETE` a resource group (as the administrator).
     pub async fn delete_resource_group(&self, name: &str) -> ApiResponse {
         let token = self.admin_token().await;
-        self.arm_request(Method::DELETE, &self.resource_group_id(name), Some(&token), None)
-            .await
+        self.arm_request(
+            Method::DELETE,
+            &self.resource_group_id(name),
+            Some(&token),
+            None,
+        )
+        .await
     }
 
     /// `PUT` a VM with the given `identity.type` (as the administrator).

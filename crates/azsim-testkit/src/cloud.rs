@@ -40,7 +40,12 @@ impl FakeCloud {
         if let Some(cloud) = self.cloud.take() {
             cloud.shutdown().await;
         }
-        let dir = self.dir.as_ref().expect("data directory").path().to_path_buf();
+        let dir = self
+            .dir
+            .as_ref()
+            .expect("data directory")
+            .path()
+            .to_path_buf();
         self.cloud = Some(start_cloud(&dir, &self.clock).await);
     }
 
@@ -74,11 +79,14 @@ impl FakeCloud {
 
 impl Drop for FakeCloud {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            if let Some(dir) = self.dir.take() {
-                let kept = dir.keep();
-                eprintln!("test failed; the cloud's data is kept in {}", kept.display());
-            }
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            let kept = dir.keep();
+            eprintln!(
+                "test failed; the cloud's data is kept in {}",
+                kept.display()
+            );
         }
     }
 }

@@ -37,7 +37,11 @@ impl FakeCloud {
     pub async fn openid_configuration(&self) -> Value {
         let url = &self.cloud().endpoints().openid_configuration;
         let response = self.http().get(url).send().await.expect("discovery");
-        ApiResponse::read(response).await.assert_status(200).body.clone()
+        ApiResponse::read(response)
+            .await
+            .assert_status(200)
+            .body
+            .clone()
     }
 
     /// Verifies `token`'s RS256 signature with the key named by its `kid`, fetched from the
@@ -71,7 +75,10 @@ impl FakeCloud {
         let claims = data.claims;
         let now = self.clock_now();
         assert!(claims["exp"].as_i64().expect("exp") > now, "token expired");
-        assert!(claims["nbf"].as_i64().expect("nbf") <= now, "token not yet valid");
+        assert!(
+            claims["nbf"].as_i64().expect("nbf") <= now,
+            "token not yet valid"
+        );
         claims
     }
 

@@ -38,11 +38,11 @@ pub(crate) async fn require_subscription(
             subscription_id: subscription_id.to_owned(),
         });
     }
-    resources::find_subscription(conn, subscription_id).await?.ok_or_else(|| {
-        ArmError::SubscriptionNotFound {
+    resources::find_subscription(conn, subscription_id)
+        .await?
+        .ok_or_else(|| ArmError::SubscriptionNotFound {
             subscription_id: subscription_id.to_owned(),
-        }
-    })
+        })
 }
 
 /// The resource group of a path, after its subscription.
@@ -84,7 +84,9 @@ pub(crate) fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, V
                 target.remove(key);
             }
             Value::Object(patch_object) => {
-                let entry = target.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
+                let entry = target
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if !entry.is_object() {
                     *entry = Value::Object(Map::new());
                 }

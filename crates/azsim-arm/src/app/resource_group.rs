@@ -40,14 +40,15 @@ pub async fn resource_group_create_or_update(
     let tags = body.tags.unwrap_or_default();
     let mut tx = state.store().begin().await?;
     let subscription = require_subscription(&mut tx, subscription_id).await?;
-    let existing = resources::find_resource_group(&mut tx, &subscription.subscription_id, name).await?;
-    if let Some(existing) = existing {
-        if existing.location != location {
-            return Err(ArmError::ResourceGroupLocationChange {
-                requested: location,
-                existing: existing.location,
-            });
-        }
+    let existing =
+        resources::find_resource_group(&mut tx, &subscription.subscription_id, name).await?;
+    if let Some(existing) = existing
+        && existing.location != location
+    {
+        return Err(ArmError::ResourceGroupLocationChange {
+            requested: location,
+            existing: existing.location,
+        });
     }
     let upsert = resources::upsert_resource_group(
         &mut tx,
@@ -60,7 +61,9 @@ pub async fn resource_group_create_or_update(
         },
     )
     .await?;
-    tx.commit().await.map_err(azsim_store::StoreError::query("committing a resource group"))?;
+    tx.commit().await.map_err(azsim_store::StoreError::query(
+        "committing a resource group",
+    ))?;
     tracing::info!(created = upsert.created, "resource group written");
     Ok(upsert)
 }
@@ -112,7 +115,9 @@ pub async fn resource_group_update(
         },
     )
     .await?;
-    tx.commit().await.map_err(azsim_store::StoreError::query("committing a resource group"))?;
+    tx.commit().await.map_err(azsim_store::StoreError::query(
+        "committing a resource group",
+    ))?;
     tracing::info!("resource group updated");
     Ok(upsert.resource_group)
 }
@@ -128,7 +133,9 @@ pub async fn resource_group_delete(
     let mut tx = state.store().begin().await?;
     let (_, group) = require_resource_group(&mut tx, subscription_id, name).await?;
     resources::delete_resource_group(&mut tx, group.resource_group_row).await?;
-    tx.commit().await.map_err(azsim_store::StoreError::query("committing a resource group delete"))?;
+    tx.commit().await.map_err(azsim_store::StoreError::query(
+        "committing a resource group delete",
+    ))?;
     tracing::info!("resource group deleted");
     state.msrp().reap_agents().await?;
     Ok(())
@@ -136,7 +143,7 @@ pub async fn resource_group_delete(
 
 /// ARM's rule for resource group names: 1 to 90 letters, digits, `-`, `_`, `.`, `(`, `)`,
 /// not ending in `.`.
-fn check_resource_group_name(name: &str) -> Result<(), ArmError> {
+pub(crate) fn check_resource_group_name(name: &str) -> Result<(), ArmError> {
     let mut invalid: Vec<char> = name
         .chars()
         .filter(|character| {

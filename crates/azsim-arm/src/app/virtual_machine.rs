@@ -13,14 +13,17 @@ use azsim_store::{Connection, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::app::{acquire, merge_patch, normalize_location, require_resource_group, require_subscription};
+use crate::app::{
+    acquire, merge_patch, normalize_location, require_resource_group, require_subscription,
+};
 use crate::auth::Caller;
 use crate::error::ArmError;
 use crate::path::{VIRTUAL_MACHINE_TYPE, virtual_machine_id};
 use crate::state::ArmState;
 
 /// Properties the service sets; a caller's values for them are ignored.
-const READ_ONLY_PROPERTIES: [&str; 4] = ["vmId", "provisioningState", "instanceView", "timeCreated"];
+const READ_ONLY_PROPERTIES: [&str; 4] =
+    ["vmId", "provisioningState", "instanceView", "timeCreated"];
 
 /// The body of a VM PUT (a full replace). Fields the simulator does not model are accepted.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -119,7 +122,8 @@ pub async fn virtual_machine_create_or_update(
     let mut tx = state.store().begin().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let existing = resources::find_virtual_machine(&mut tx, group.resource_group_row, address.name).await?;
+    let existing =
+        resources::find_virtual_machine(&mut tx, group.resource_group_row, address.name).await?;
     let (vm, created) = match existing {
         Some(existing) => {
             if existing.location != location {
@@ -151,13 +155,25 @@ pub async fn virtual_machine_create_or_update(
                 properties: &properties,
                 now,
             };
-            (resources::insert_virtual_machine(&mut tx, new_vm).await?, true)
+            (
+                resources::insert_virtual_machine(&mut tx, new_vm).await?,
+                true,
+            )
         }
     };
-    let change =
-        apply_identity(state, &mut tx, &subscription, &vm, Some(wants_system_identity), write).await?;
-    tx.commit().await.map_err(StoreError::query("committing a virtual machine"))?;
-    let view = finish_write(state, write, vm, change).await?;
+    let identity = apply_identity(
+        state,
+        &mut tx,
+        &subscription,
+        &vm,
+        Some(wants_system_identity),
+        write,
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(StoreError::query("committing a virtual machine"))?;
+    let view = finish_write(state, write, vm, identity).await?;
     tracing::info!(created, vm_id = %view.vm.vm_id, "virtual machine written");
     Ok(VirtualMachinePutOutcome { view, created })
 }
@@ -192,9 +208,19 @@ pub async fn virtual_machine_update(
     let vm = resources::update_virtual_machine(&mut tx, existing.vm_row, update)
         .await?
         .ok_or_else(|| vanished(&existing.name))?;
-    let change = apply_identity(state, &mut tx, &subscription, &vm, wants_system_identity, write).await?;
-    tx.commit().await.map_err(StoreError::query("committing a virtual machine"))?;
-    let view = finish_write(state, write, vm, change).await?;
+    let identity = apply_identity(
+        state,
+        &mut tx,
+        &subscription,
+        &vm,
+        wants_system_identity,
+        write,
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(StoreError::query("committing a virtual machine"))?;
+    let view = finish_write(state, write, vm, identity).await?;
     tracing::info!(vm_id = %view.vm.vm_id, "virtual machine updated");
     Ok(view)
 }
@@ -206,7 +232,8 @@ pub async fn virtual_machine_view(
     address: VirtualMachineAddress<'_>,
 ) -> Result<VirtualMachineView, ArmError> {
     let mut conn = acquire(state).await?;
-    let (_, group) = require_resource_group(&mut conn, address.subscription_id, address.resource_group).await?;
+    let (_, group) =
+        require_resource_group(&mut conn, address.subscription_id, address.resource_group).await?;
     let vm = find_in_group(&mut conn, &group, address.name).await?;
     with_identity(state, &mut conn, vm).await
 }
@@ -220,7 +247,9 @@ pub async fn virtual_machine_list_in_resource_group(
 ) -> Result<Vec<VirtualMachineView>, ArmError> {
     let mut conn = acquire(state).await?;
     let (_, group) = require_resource_group(&mut conn, subscription_id, resource_group).await?;
-    let vms = resources::list_virtual_machines_in_resource_group(&mut conn, group.resource_group_row).await?;
+    let vms =
+        resources::list_virtual_machines_in_resource_group(&mut conn, group.resource_group_row)
+            .await?;
     let mut views = Vec::with_capacity(vms.len());
     for vm in vms {
         views.push(with_identity(state, &mut conn, vm).await?);
@@ -236,7 +265,9 @@ pub async fn virtual_machine_list_in_subscription(
 ) -> Result<Vec<VirtualMachineView>, ArmError> {
     let mut conn = acquire(state).await?;
     let subscription = require_subscription(&mut conn, subscription_id).await?;
-    let vms = resources::list_virtual_machines_in_subscription(&mut conn, &subscription.subscription_id).await?;
+    let vms =
+        resources::list_virtual_machines_in_subscription(&mut conn, &subscription.subscription_id)
+            .await?;
     let mut views = Vec::with_capacity(vms.len());
     for vm in vms {
         views.push(with_identity(state, &mut conn, vm).await?);
@@ -252,28 +283,27 @@ pub async fn virtual_machine_delete(
     address: VirtualMachineAddress<'_>,
 ) -> Result<bool, ArmError> {
     let mut tx = state.store().begin().await?;
-    let (_, group) = require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let Some(vm) = resources::find_virtual_machine(&mut tx, group.resource_group_row, address.name).await?
+    let (_, group) =
+        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
+    let Some(vm) =
+        resources::find_virtual_machine(&mut tx, group.resource_group_row, address.name).await?
     else {
         return Ok(false);
     };
     resources::delete_virtual_machine(&mut tx, vm.vm_row).await?;
-    tx.commit().await.map_err(StoreError::query("committing a virtual machine delete"))?;
+    tx.commit()
+        .await
+        .map_err(StoreError::query("committing a virtual machine delete"))?;
     tracing::info!(vm_id = %vm.vm_id, "virtual machine deleted");
     state.msrp().reap_agents().await?;
     Ok(true)
 }
 
-/// What a write did to the system-assigned identity.
-struct IdentityChange {
-    identity: Option<SystemIdentityInfo>,
-    /// The write turned the identity on (it was off before).
-    enabled: bool,
-}
-
 /// What the request asks of the system-assigned identity: `Some(true)` on, `Some(false)` off,
 /// `None` when the request does not say.
-fn system_identity_wanted(identity: Option<&IdentityRequest>) -> Result<Option<bool>, ArmError> {
+pub(crate) fn system_identity_wanted(
+    identity: Option<&IdentityRequest>,
+) -> Result<Option<bool>, ArmError> {
     let Some(identity) = identity else {
         return Ok(None);
     };
@@ -283,7 +313,10 @@ fn system_identity_wanted(identity: Option<&IdentityRequest>) -> Result<Option<b
             message: "Required parameter 'identity.type' is missing (null).".to_owned(),
         });
     };
-    let normalized: String = kind.chars().filter(|character| !character.is_whitespace()).collect();
+    let normalized: String = kind
+        .chars()
+        .filter(|character| !character.is_whitespace())
+        .collect();
     let wants_system = if normalized.eq_ignore_ascii_case("SystemAssigned") {
         true
     } else if normalized.eq_ignore_ascii_case("None") {
@@ -330,29 +363,37 @@ async fn apply_identity(
     vm: &VirtualMachine,
     wanted: Option<bool>,
     write: WriteContext<'_>,
-) -> Result<IdentityChange, ArmError> {
+) -> Result<Option<SystemIdentityInfo>, ArmError> {
     let before = state.msrp().system_identity(tx, vm.vm_row).await?;
-    let change = match wanted {
-        None => IdentityChange {
-            identity: before,
-            enabled: false,
-        },
+    let identity = match wanted {
+        None => before,
         Some(true) => {
             let target = VmIdentityTarget {
                 vm_row: vm.vm_row,
-                vm_resource_id: virtual_machine_id(&vm.subscription_id, &vm.resource_group_name, &vm.name),
+                vm_resource_id: virtual_machine_id(
+                    &vm.subscription_id,
+                    &vm.resource_group_name,
+                    &vm.name,
+                ),
                 vm_name: vm.name.clone(),
                 tenant_id: subscription.tenant_id.clone(),
                 location: vm.location.clone(),
             };
+            if before.is_none() {
+                // Step 1 happens before MSRP's step 2, so it is recorded before calling MSRP.
+                state.events().record(FlowEvent {
+                    source: format!("client:{}", write.caller.app_id()),
+                    target: "arm".to_owned(),
+                    step: Some(FlowStep::EnableIdentity),
+                    correlation_id: write.correlation_id.to_owned(),
+                    summary: format!("enable the system-assigned identity of VM {}", vm.name),
+                });
+            }
             let identity = state
                 .msrp()
                 .enable_system_identity(tx, &target, write.correlation_id)
                 .await?;
-            IdentityChange {
-                identity: Some(identity),
-                enabled: before.is_none(),
-            }
+            Some(identity)
         }
         Some(false) => {
             if before.is_some() {
@@ -361,37 +402,24 @@ async fn apply_identity(
                     .disable_system_identity(tx, vm.vm_row, write.correlation_id)
                     .await?;
             }
-            IdentityChange {
-                identity: None,
-                enabled: false,
-            }
+            None
         }
     };
-    Ok(change)
+    Ok(identity)
 }
 
-/// After the commit: records the flow event of an identity turned on, and brings the VM's
-/// metadata agent in line with what was committed.
+/// After the commit: brings the VM's metadata agent in line with what was committed.
 async fn finish_write(
     state: &ArmState,
     write: WriteContext<'_>,
     vm: VirtualMachine,
-    change: IdentityChange,
+    identity: Option<SystemIdentityInfo>,
 ) -> Result<VirtualMachineView, ArmError> {
-    if change.enabled {
-        state.events().record(FlowEvent {
-            source: format!("client:{}", write.caller.app_id()),
-            target: "arm".to_owned(),
-            step: Some(FlowStep::EnableIdentity),
-            correlation_id: write.correlation_id.to_owned(),
-            summary: format!("enable the system-assigned identity of VM {}", vm.name),
-        });
-    }
-    state.msrp().sync_vm_agent(vm.vm_row, write.correlation_id).await?;
-    Ok(VirtualMachineView {
-        vm,
-        identity: change.identity,
-    })
+    state
+        .msrp()
+        .sync_vm_agent(vm.vm_row, write.correlation_id)
+        .await?;
+    Ok(VirtualMachineView { vm, identity })
 }
 
 async fn with_identity(
@@ -428,5 +456,7 @@ fn writable_properties(mut properties: Map<String, Value>) -> Value {
 /// The row was read in this same transaction, so it cannot be gone; if it is, the store is
 /// not behaving and that is an internal error.
 fn vanished(name: &str) -> ArmError {
-    ArmError::Store(StoreError::Corrupt(format!("virtual machine {name} vanished during its write")))
+    ArmError::Store(StoreError::Corrupt(format!(
+        "virtual machine {name} vanished during its write"
+    )))
 }

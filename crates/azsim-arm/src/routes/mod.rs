@@ -3,9 +3,9 @@
 //! type and method. Handlers only parse, call one `app` function and shape the answer.
 //!
 //! # Layout
-//! - [`subscription`]: `/subscriptions[/{sub}]`.
-//! - [`resource_group`]: `/subscriptions/{sub}/resourcegroups[/{rg}]`.
-//! - [`virtual_machine`]: `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
+//! - `subscription`: `/subscriptions[/{sub}]`.
+//! - `resource_group`: `/subscriptions/{sub}/resourcegroups[/{rg}]`.
+//! - `virtual_machine`: `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
 
 mod resource_group;
 mod subscription;
@@ -48,16 +48,24 @@ pub(crate) async fn dispatch(State(state): State<ArmState>, request: Request) ->
 async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> {
     let (parts, body) = request.into_parts();
     let api_version = ApiVersion::from_query(parts.uri.query())?;
-    let caller = parts.extensions.get::<Caller>().cloned().ok_or(ArmError::AuthorizationMissing)?;
-    let context = parts.extensions.get::<RequestContext>().cloned().unwrap_or_else(|| {
-        // The router always installs the request-context layer; this only guards a router
-        // assembled without it.
-        let id = uuid::Uuid::new_v4().to_string();
-        RequestContext {
-            request_id: id.clone(),
-            correlation_id: id,
-        }
-    });
+    let caller = parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .ok_or(ArmError::AuthorizationMissing)?;
+    let context = parts
+        .extensions
+        .get::<RequestContext>()
+        .cloned()
+        .unwrap_or_else(|| {
+            // The router always installs the request-context layer; this only guards a router
+            // assembled without it.
+            let id = uuid::Uuid::new_v4().to_string();
+            RequestContext {
+                request_id: id.clone(),
+                correlation_id: id,
+            }
+        });
     let call = Call {
         state,
         caller,

@@ -12,7 +12,9 @@ use crate::routes::{Call, list as list_response, ok};
 /// `GET /subscriptions`
 pub(crate) async fn list(call: Call) -> Result<Response, ArmError> {
     let subscriptions = subscription_list(&call.state, &call.caller).await?;
-    Ok(list_response(subscriptions.iter().map(subscription_json).collect()))
+    Ok(list_response(
+        subscriptions.iter().map(subscription_json).collect(),
+    ))
 }
 
 /// `GET /subscriptions/{sub}`

@@ -17,25 +17,38 @@ use crate::path::{VIRTUAL_MACHINE_TYPE, virtual_machine_id};
 use crate::routes::{Call, list as list_response, ok};
 
 /// `PUT`: 201 when created, 200 when replaced; the write is complete when it answers.
-pub(crate) async fn put(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+pub(crate) async fn put(
+    call: Call,
+    address: VirtualMachineAddress<'_>,
+) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VirtualMachinePut>::from_body(call.body).await?;
     let write = WriteContext {
         caller: &call.caller,
         correlation_id: &call.context.correlation_id,
     };
     let outcome = virtual_machine_create_or_update(&call.state, write, address, body).await?;
-    let status = if outcome.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, axum::Json(virtual_machine_json(&outcome.view))).into_response())
 }
 
 /// `GET`
-pub(crate) async fn get(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+pub(crate) async fn get(
+    call: Call,
+    address: VirtualMachineAddress<'_>,
+) -> Result<Response, ArmError> {
     let view = virtual_machine_view(&call.state, address).await?;
     Ok(ok(virtual_machine_json(&view)))
 }
 
 /// `PATCH`: always 200 (the compute SDK accepts nothing else).
-pub(crate) async fn patch(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+pub(crate) async fn patch(
+    call: Call,
+    address: VirtualMachineAddress<'_>,
+) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VirtualMachinePatch>::from_body(call.body).await?;
     let write = WriteContext {
         caller: &call.caller,
@@ -46,9 +59,16 @@ pub(crate) async fn patch(call: Call, address: VirtualMachineAddress<'_>) -> Res
 }
 
 /// `DELETE`: 200 when the VM existed, 204 when it did not.
-pub(crate) async fn delete(call: Call, address: VirtualMachineAddress<'_>) -> Result<Response, ArmError> {
+pub(crate) async fn delete(
+    call: Call,
+    address: VirtualMachineAddress<'_>,
+) -> Result<Response, ArmError> {
     let existed = virtual_machine_delete(&call.state, address).await?;
-    let status = if existed { StatusCode::OK } else { StatusCode::NO_CONTENT };
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::NO_CONTENT
+    };
     Ok(status.into_response())
 }
 
@@ -58,14 +78,23 @@ pub(crate) async fn list_in_resource_group(
     subscription_id: &str,
     resource_group: &str,
 ) -> Result<Response, ArmError> {
-    let views = virtual_machine_list_in_resource_group(&call.state, subscription_id, resource_group).await?;
-    Ok(list_response(views.iter().map(virtual_machine_json).collect()))
+    let views =
+        virtual_machine_list_in_resource_group(&call.state, subscription_id, resource_group)
+            .await?;
+    Ok(list_response(
+        views.iter().map(virtual_machine_json).collect(),
+    ))
 }
 
 /// `GET` of a subscription's VMs.
-pub(crate) async fn list_in_subscription(call: Call, subscription_id: &str) -> Result<Response, ArmError> {
+pub(crate) async fn list_in_subscription(
+    call: Call,
+    subscription_id: &str,
+) -> Result<Response, ArmError> {
     let views = virtual_machine_list_in_subscription(&call.state, subscription_id).await?;
-    Ok(list_response(views.iter().map(virtual_machine_json).collect()))
+    Ok(list_response(
+        views.iter().map(virtual_machine_json).collect(),
+    ))
 }
 
 /// A VM as the compute provider shows it: the caller's properties plus the read-only ones.

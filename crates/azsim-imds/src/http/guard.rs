@@ -35,7 +35,9 @@ pub(crate) fn check(
         return Err(Rejection::ForwardedRequest);
     }
     if let Some(category) = category {
-        let supported = query.get("api-version").is_some_and(|version| is_supported(version, category));
+        let supported = query
+            .get("api-version")
+            .is_some_and(|version| is_supported(version, category));
         if !supported {
             return Err(Rejection::InvalidApiVersion);
         }
@@ -87,8 +89,20 @@ mod tests {
     #[test]
     fn metadata_header_must_be_lowercase_true_once() {
         let query = QueryParams::parse(Some(GOOD_QUERY));
-        assert_eq!(check(&headers(&[("metadata", "true")]), &query, Some(Category::Identity)), Ok(()));
-        for bad in [&[("metadata", "True")][..], &[("metadata", "1")], &[], &[("metadata", "true"), ("metadata", "true")]] {
+        assert_eq!(
+            check(
+                &headers(&[("metadata", "true")]),
+                &query,
+                Some(Category::Identity)
+            ),
+            Ok(())
+        );
+        for bad in [
+            &[("metadata", "True")][..],
+            &[("metadata", "1")],
+            &[],
+            &[("metadata", "true"), ("metadata", "true")],
+        ] {
             assert_eq!(
                 check(&headers(bad), &query, Some(Category::Identity)),
                 Err(Rejection::MissingMetadataHeader)

@@ -19,7 +19,10 @@ pub(super) async fn versions_list(
     RawQuery(raw_query): RawQuery,
 ) -> Result<Response, MetadataError> {
     guard::check(&headers, &QueryParams::parse(raw_query.as_deref()), None)?;
-    Ok(json_response(StatusCode::OK, &json!({ "apiVersions": SUPPORTED_API_VERSIONS })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "apiVersions": SUPPORTED_API_VERSIONS.as_slice() }),
+    ))
 }
 
 /// `GET /metadata/identity/info`: the tenant of the VM.
@@ -31,5 +34,8 @@ pub(super) async fn identity_info_view(
     let query = QueryParams::parse(raw_query.as_deref());
     guard::check(&headers, &query, Some(Category::Identity))?;
     let tenant_id = state.instance().tenant_id;
-    Ok(json_response(StatusCode::OK, &json!({ "tenantId": tenant_id })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "tenantId": tenant_id }),
+    ))
 }

@@ -32,7 +32,10 @@ pub(super) async fn instance_view_filtered(
 ) -> Result<Response, MetadataError> {
     // A path that does not even decode names nothing in the document.
     let Path(path) = path.map_err(|_| MetadataError::NotFound)?;
-    let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
     serve_filtered(&state, &headers, raw_query.as_deref(), &segments)
 }
 
@@ -62,7 +65,10 @@ fn serve_filtered(
         Format::Json => Ok(json_response(StatusCode::OK, node)),
         Format::Text => Ok((
             StatusCode::OK,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            )],
             render_text(node),
         )
             .into_response()),

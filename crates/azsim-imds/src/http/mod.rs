@@ -20,10 +20,16 @@ use crate::error::{IdentityError, MetadataError};
 /// The router of one agent.
 pub(crate) fn router(state: Arc<AgentState>) -> Router {
     Router::new()
-        .route("/metadata/identity/oauth2/token", get(token::identity_token_issue))
+        .route(
+            "/metadata/identity/oauth2/token",
+            get(token::identity_token_issue),
+        )
         .route("/metadata/identity/info", get(info::identity_info_view))
         .route("/metadata/instance", get(instance::instance_view))
-        .route("/metadata/instance/{*filter}", get(instance::instance_view_filtered))
+        .route(
+            "/metadata/instance/{*filter}",
+            get(instance::instance_view_filtered),
+        )
         .route("/metadata/versions", get(info::versions_list))
         .fallback(not_found)
         .with_state(state)

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Extension;
 use azsim_core::{FlowEvent, FlowStep};
 use azsim_http::RequestContext;
 use serde::Serialize;
@@ -101,7 +101,12 @@ pub(super) async fn identity_token_issue(
     };
     // Read the clock again: the call to the token service took time.
     let now = state.clock.unix_seconds();
-    Ok(token_response(&token, &credential.client_id, &resource, now))
+    Ok(token_response(
+        &token,
+        &credential.client_id,
+        &resource,
+        now,
+    ))
 }
 
 fn token_response(token: &IssuedToken, client_id: &str, resource: &str, now: i64) -> Response {
@@ -123,7 +128,11 @@ fn log_token_service_error(error: &TokenServiceError, client_id: &str) {
     let error_ref = error as &dyn std::error::Error;
     match error {
         TokenServiceError::Rejected { .. } => {
-            tracing::debug!(error = error_ref, client_id, "token service refused the request");
+            tracing::debug!(
+                error = error_ref,
+                client_id,
+                "token service refused the request"
+            );
         }
         _ => tracing::warn!(error = error_ref, client_id, "token service call failed"),
     }

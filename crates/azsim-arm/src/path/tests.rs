@@ -1,0 +1,137 @@
+//! Tests of path parsing and resource ids.
+
+use super::*;
+
+const SUB: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+
+#[test]
+fn resource_group_segment_matches_in_any_casing() {
+    for segment in ["resourcegroups", "resourceGroups", "RESOURCEGROUPS"] {
+        assert_eq!(
+            ArmPath::parse(&format!("/subscriptions/{SUB}/{segment}/My-Rg")),
+            ArmPath::ResourceGroup {
+                subscription_id: SUB.to_owned(),
+                resource_group: "My-Rg".to_owned(),
+            }
+        );
+    }
+    assert_eq!(
+        ArmPath::parse(&format!("/SUBSCRIPTIONS/{SUB}/ResourceGroups")),
+        ArmPath::ResourceGroups {
+            subscription_id: SUB.to_owned()
+        }
+    );
+}
+
+#[test]
+fn virtual_machine_paths_match_case_insensitively_and_keep_name_casing() {
+    let path = format!(
+        "/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.compute/VIRTUALMACHINES/Web-1"
+    );
+    assert_eq!(
+        ArmPath::parse(&path),
+        ArmPath::VirtualMachine {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg".to_owned(),
+            name: "Web-1".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines"
+        )),
+        ArmPath::VirtualMachines {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines/"
+        )),
+        ArmPath::SubscriptionVirtualMachines {
+            subscription_id: SUB.to_owned()
+        }
+    );
+}
+
+#[test]
+fn names_are_percent_decoded() {
+    assert_eq!(
+        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/rg%28test%29")),
+        ArmPath::ResourceGroup {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg(test)".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/rg%2")),
+        ArmPath::Other
+    );
+    assert_eq!(
+        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/%FF")),
+        ArmPath::Other
+    );
+    assert_eq!(
+        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/%+1")),
+        ArmPath::Other
+    );
+}
+
+#[test]
+fn unknown_namespaces_and_types_are_recognised_as_such() {
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Foo/bars/x"
+        )),
+        ArmPath::UnknownNamespace {
+            subscription_id: SUB.to_owned(),
+            namespace: "Microsoft.Foo".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/extensions/e"
+        )),
+        ArmPath::UnknownResourceType {
+            subscription_id: SUB.to_owned(),
+            namespace: COMPUTE_NAMESPACE.to_owned(),
+            resource_type: "virtualMachines/extensions".to_owned(),
+        }
+    );
+}
+
+#[test]
+fn paths_outside_the_grammar_are_other() {
+    for path in [
+        "/",
+        "",
+        "/foo",
+        "/subscriptions//resourcegroups",
+        "/subscriptionsx/abc",
+    ] {
+        assert_eq!(ArmPath::parse(path), ArmPath::Other, "{path}");
+    }
+    assert_eq!(
+        ArmPath::parse(&format!("/subscriptions/{SUB}/locations")),
+        ArmPath::OtherInSubscription {
+            subscription_id: SUB.to_owned()
+        }
+    );
+    assert_eq!(ArmPath::parse("/subscriptions"), ArmPath::Subscriptions);
+    assert_eq!(ArmPath::Subscriptions.subscription_id(), None);
+}
+
+#[test]
+fn resource_ids_use_arm_casing() {
+    assert_eq!(
+        resource_group_id(SUB, "Rg"),
+        format!("/subscriptions/{SUB}/resourceGroups/Rg")
+    );
+    assert_eq!(
+        virtual_machine_id(SUB, "Rg", "Vm"),
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/Rg/providers/Microsoft.Compute/virtualMachines/Vm"
+        )
+    );
+}

@@ -1,0 +1,183 @@
+//! OAuth 2.0 error responses in Entra's AADSTS shape, written in one place.
+
+use std::fmt;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use azsim_http::RequestContext;
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, PRAGMA};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+/// The `error` member of an OAuth error response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OAuthErrorCode {
+    /// RFC 6749 5.2: a parameter is missing, repeated or malformed.
+    InvalidRequest,
+    /// RFC 6749 5.2: client authentication failed.
+    InvalidClient,
+    /// RFC 6749 5.2: the client is not allowed this grant (Entra: unknown client id).
+    UnauthorizedClient,
+    /// RFC 6749 5.2: the grant type is not supported.
+    UnsupportedGrantType,
+    /// RFC 6749 5.2: the scope is invalid.
+    InvalidScope,
+    /// Entra: the requested resource does not exist in the tenant.
+    InvalidResource,
+    /// Entra (discovery): the tenant does not exist.
+    InvalidTenant,
+    /// RFC 6749 4.1.2.1: the server failed.
+    ServerError,
+}
+
+impl OAuthErrorCode {
+    /// The wire string.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidResource => "invalid_resource",
+            Self::InvalidTenant => "invalid_tenant",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    /// The HTTP status: 401 for failed client authentication (RFC 6749 5.2), 500 for our own
+    /// failures, 400 for everything else. This is the only place that decides.
+    pub(crate) fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidClient => StatusCode::UNAUTHORIZED,
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A refused request: the OAuth code, the AADSTS number and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OAuthError {
+    pub(crate) code: OAuthErrorCode,
+    pub(crate) aadsts: u32,
+    pub(crate) message: String,
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{} (AADSTS{})", self.code.as_str(), self.aadsts)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    error_description: String,
+    error_codes: [u32; 1],
+    timestamp: &'a str,
+    trace_id: &'a str,
+    correlation_id: &'a str,
+    error_uri: String,
+}
+
+impl OAuthError {
+    pub(crate) fn new(code: OAuthErrorCode, aadsts: u32, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            aadsts,
+            message: message.into(),
+        }
+    }
+
+    /// The response: Entra's body with trace and correlation ids and the time, and the
+    /// no-store headers of the token endpoint.
+    pub(crate) fn into_response(
+        self,
+        now: OffsetDateTime,
+        context: &RequestContext,
+        public_base: &str,
+    ) -> Response {
+        tracing::debug!(
+            error = self.code.as_str(),
+            aadsts = self.aadsts,
+            "request refused"
+        );
+        let timestamp = entra_timestamp(now);
+        let body = ErrorBody {
+            error: self.code.as_str(),
+            error_description: format!(
+                "AADSTS{}: {}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}",
+                self.aadsts, self.message, context.request_id, context.correlation_id, timestamp
+            ),
+            error_codes: [self.aadsts],
+            timestamp: &timestamp,
+            trace_id: &context.request_id,
+            correlation_id: &context.correlation_id,
+            error_uri: format!("{public_base}/error?code={}", self.aadsts),
+        };
+        let mut response = (self.code.status(), Json(body)).into_response();
+        no_store(&mut response);
+        response
+    }
+}
+
+/// Sets the headers Entra sends on every token endpoint response.
+pub(crate) fn no_store(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+}
+
+/// `2016-01-09 02:02:12Z`, the format of Entra's error timestamps.
+pub(crate) fn entra_timestamp(now: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    now.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+/// Unix seconds in Entra's timestamp format, for messages.
+pub(crate) fn format_unix(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(entra_timestamp)
+        .unwrap_or_else(|_| unix_seconds.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_use_entra_format() {
+        let time = OffsetDateTime::from_unix_timestamp(1_452_304_932).unwrap();
+        assert_eq!(entra_timestamp(time), "2016-01-09 02:02:12Z");
+    }
+
+    #[test]
+    fn only_client_authentication_failures_are_401() {
+        assert_eq!(
+            OAuthErrorCode::InvalidClient.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            OAuthErrorCode::UnauthorizedClient.status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            OAuthErrorCode::InvalidResource.status(),
+            StatusCode::BAD_REQUEST
+        );
+    }
+}

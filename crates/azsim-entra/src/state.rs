@@ -1,0 +1,42 @@
+//! What every handler of the token service shares.
+
+use azsim_core::{SharedClock, SharedEventSink};
+use azsim_store::{PoolConnection, Store, StoreError};
+
+use crate::aadsts;
+use crate::config::TokenServiceConfig;
+use crate::oauth_error::OAuthError;
+use crate::signing::ActiveSigningKey;
+use crate::validation::AccessTokenValidator;
+
+/// The token service's shared state.
+#[derive(Debug)]
+pub(crate) struct ServiceState {
+    pub(crate) store: Store,
+    pub(crate) clock: SharedClock,
+    pub(crate) events: SharedEventSink,
+    pub(crate) config: TokenServiceConfig,
+    pub(crate) signing_key: ActiveSigningKey,
+    pub(crate) validator: AccessTokenValidator,
+}
+
+impl ServiceState {
+    /// A pooled connection, or a logged server error.
+    pub(crate) async fn connection(&self) -> Result<PoolConnection, OAuthError> {
+        self.store.pool().acquire().await.map_err(|source| {
+            store_failure(StoreError::Query {
+                context: "acquiring a connection",
+                source,
+            })
+        })
+    }
+}
+
+/// Logs a store failure once, here at the boundary, and turns it into a server error.
+pub(crate) fn store_failure(error: StoreError) -> OAuthError {
+    tracing::error!(
+        error = &error as &dyn std::error::Error,
+        "store failure in the token service"
+    );
+    aadsts::server_error()
+}
