@@ -9,3 +9,5 @@ mod protocol_edges;
 mod restart;
 mod rollover;
 mod system_identity_flow;
+mod user_assigned_selection;
+mod user_assigned_shared;

@@ -91,6 +91,20 @@ pub enum ArmError {
         /// The characters that are not allowed.
         invalid_characters: String,
     },
+    /// A resource name the resource type does not allow.
+    #[error("resource name {name:?} invalid")]
+    InvalidResourceName {
+        /// The name given.
+        name: String,
+    },
+    /// A VM names a user-assigned identity that does not exist.
+    #[error("referenced user-assigned identity not found")]
+    FailedIdentityOperation {
+        /// The VM's ARM id.
+        resource_id: String,
+        /// The identity id as the request gave it.
+        identity_id: String,
+    },
     /// A PUT tries to move an existing resource group to another location.
     #[error("resource group location cannot change")]
     ResourceGroupLocationChange {
@@ -215,6 +229,8 @@ impl ArmError {
             Self::LocationRequired => (S::BAD_REQUEST, "LocationRequired"),
             Self::InvalidParameter { .. } => (S::BAD_REQUEST, "InvalidParameter"),
             Self::InvalidResourceGroupName { .. } => (S::BAD_REQUEST, "InvalidResourceGroup"),
+            Self::InvalidResourceName { .. } => (S::BAD_REQUEST, "InvalidResourceName"),
+            Self::FailedIdentityOperation { .. } => (S::BAD_REQUEST, "FailedIdentityOperation"),
             Self::ResourceGroupLocationChange { .. } => {
                 (S::CONFLICT, "InvalidResourceGroupLocation")
             }
@@ -290,6 +306,22 @@ impl ArmError {
                 "The provided resource group name '{name}' has these invalid characters: \
                  '{invalid_characters}'. The name can only be a letter, digit, '-', '.', '(', ')' \
                  or '_'."
+            ),
+            // Our wording: the provider's exact text was not captured.
+            Self::InvalidResourceName { name } => format!(
+                "Resource name '{name}' is invalid. The name can be 3 to 128 characters long. It \
+                 must begin with a letter or number, and can contain only letters, numbers, \
+                 hyphens and underscores."
+            ),
+            // ARM wraps the identity provider's answer in its own message, quotes and all.
+            Self::FailedIdentityOperation {
+                resource_id,
+                identity_id,
+            } => format!(
+                "Identity operation for resource '{resource_id}' failed with error 'Failed to \
+                 perform resource identity operation. Status: 'BadRequest'. Response: \
+                 '{{\"error\":{{\"code\":\"BadRequest\",\"message\":\"Resource \
+                 '{identity_id}' was not found.\"}}}}'.'."
             ),
             Self::ResourceGroupLocationChange {
                 requested,

@@ -12,6 +12,12 @@ pub const COMPUTE_NAMESPACE: &str = "Microsoft.Compute";
 /// The type of virtual machines, as written in bodies.
 pub const VIRTUAL_MACHINE_TYPE: &str = "Microsoft.Compute/virtualMachines";
 
+/// The namespace of the managed-identity provider.
+pub const MANAGED_IDENTITY_NAMESPACE: &str = "Microsoft.ManagedIdentity";
+
+/// The type of user-assigned identities, as written in bodies.
+pub const USER_ASSIGNED_IDENTITY_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
 /// The type of resource groups, as written in bodies.
 pub const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
 
@@ -56,6 +62,27 @@ pub enum ArmPath {
         /// The resource group name.
         resource_group: String,
         /// The VM name.
+        name: String,
+    },
+    /// `/subscriptions/{sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`
+    SubscriptionUserAssignedIdentities {
+        /// The subscription id.
+        subscription_id: String,
+    },
+    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`
+    UserAssignedIdentities {
+        /// The subscription id.
+        subscription_id: String,
+        /// The resource group name.
+        resource_group: String,
+    },
+    /// `.../resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}`
+    UserAssignedIdentity {
+        /// The subscription id.
+        subscription_id: String,
+        /// The resource group name.
+        resource_group: String,
+        /// The identity's name.
         name: String,
     },
     /// A provider path whose namespace the cloud does not serve.
@@ -116,6 +143,13 @@ impl ArmPath {
             | Self::VirtualMachine {
                 subscription_id, ..
             }
+            | Self::SubscriptionUserAssignedIdentities { subscription_id }
+            | Self::UserAssignedIdentities {
+                subscription_id, ..
+            }
+            | Self::UserAssignedIdentity {
+                subscription_id, ..
+            }
             | Self::UnknownNamespace {
                 subscription_id, ..
             }
@@ -172,12 +206,23 @@ fn parse_provider_path(
     namespace: &str,
     type_path: &[&str],
 ) -> ArmPath {
-    if !is(namespace, COMPUTE_NAMESPACE) {
-        return ArmPath::UnknownNamespace {
+    if is(namespace, COMPUTE_NAMESPACE) {
+        parse_compute_path(subscription_id, resource_group, type_path)
+    } else if is(namespace, MANAGED_IDENTITY_NAMESPACE) {
+        parse_managed_identity_path(subscription_id, resource_group, type_path)
+    } else {
+        ArmPath::UnknownNamespace {
             subscription_id,
             namespace: namespace.to_owned(),
-        };
+        }
     }
+}
+
+fn parse_compute_path(
+    subscription_id: String,
+    resource_group: Option<&str>,
+    type_path: &[&str],
+) -> ArmPath {
     match (resource_group, type_path) {
         (Some(resource_group), [vms]) if is(vms, "virtualMachines") => ArmPath::VirtualMachines {
             subscription_id,
@@ -196,6 +241,37 @@ fn parse_provider_path(
         _ => ArmPath::UnknownResourceType {
             subscription_id,
             namespace: COMPUTE_NAMESPACE.to_owned(),
+            resource_type: resource_type_of(type_path),
+        },
+    }
+}
+
+fn parse_managed_identity_path(
+    subscription_id: String,
+    resource_group: Option<&str>,
+    type_path: &[&str],
+) -> ArmPath {
+    const IDENTITIES: &str = "userAssignedIdentities";
+    match (resource_group, type_path) {
+        (Some(resource_group), [identities]) if is(identities, IDENTITIES) => {
+            ArmPath::UserAssignedIdentities {
+                subscription_id,
+                resource_group: resource_group.to_owned(),
+            }
+        }
+        (Some(resource_group), [identities, name]) if is(identities, IDENTITIES) => {
+            ArmPath::UserAssignedIdentity {
+                subscription_id,
+                resource_group: resource_group.to_owned(),
+                name: (*name).to_owned(),
+            }
+        }
+        (None, [identities]) if is(identities, IDENTITIES) => {
+            ArmPath::SubscriptionUserAssignedIdentities { subscription_id }
+        }
+        _ => ArmPath::UnknownResourceType {
+            subscription_id,
+            namespace: MANAGED_IDENTITY_NAMESPACE.to_owned(),
             resource_type: resource_type_of(type_path),
         },
     }

@@ -573,7 +573,7 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
 }
 
 #[tokio::test]
-async fn user_assigned_identities_are_refused_for_now() {
+async fn a_vm_naming_a_user_assigned_identity_that_does_not_exist_is_refused() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
     arm.call(
@@ -583,16 +583,23 @@ async fn user_assigned_identities_are_refused_for_now() {
         Some(json!({"location": "eastus"})),
     )
     .await;
+    let missing = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
+    );
     let body = json!({
         "location": "eastus",
-        "identity": {"type": "UserAssigned", "userAssignedIdentities": {"/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1": {}}},
+        "identity": {"type": "UserAssigned", "userAssignedIdentities": {missing.clone(): {}}},
     });
     let (status, error) = arm
         .call(Method::PUT, &vm_path("rg", "vm"), &token, Some(body))
         .await;
     assert_eq!(status, 400);
-    assert_eq!(error["error"]["code"], "InvalidParameter");
-    assert_eq!(error["error"]["target"], "identity.type");
+    assert_eq!(error["error"]["code"], "FailedIdentityOperation");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("Resource '{missing}' was not found.")),
+        "{message}"
+    );
     let (status, _) = arm
         .call(Method::GET, &vm_path("rg", "vm"), &token, None)
         .await;

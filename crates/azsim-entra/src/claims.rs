@@ -60,6 +60,8 @@ pub(crate) struct IssuedClaims<'a> {
     pub(crate) ver: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) xms_mirid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) xms_az_rid: Option<&'a str>,
 }
 
 /// The v1 issuer for a tenant: `https://sts.windows.net/{tenant_id}/`.

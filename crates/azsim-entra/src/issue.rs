@@ -57,12 +57,14 @@ pub(crate) struct IssuedToken {
     pub(crate) expires_in: i64,
 }
 
-/// Mints an RS256 access token for `principal` to call `resource` (kept exactly as asked).
+/// Mints an RS256 access token for `principal` to call `resource` (kept exactly as asked);
+/// `compute_resource` is the `xms_az_rid` of a user-assigned identity's token.
 pub(crate) fn issue(
     signing_key: &ActiveSigningKey,
     tenant_id: &str,
     principal: &ServicePrincipal,
     resource: &str,
+    compute_resource: Option<&str>,
     method: AuthMethod,
     now: i64,
 ) -> Result<IssuedToken, OAuthError> {
@@ -98,6 +100,7 @@ pub(crate) fn issue(
         uti: &uti,
         ver: "1.0",
         xms_mirid: principal.managed_identity_resource_id.as_deref(),
+        xms_az_rid: compute_resource,
     };
     let access_token = signing_key.sign(&claims).map_err(|error| {
         tracing::error!(

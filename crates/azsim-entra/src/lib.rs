@@ -8,14 +8,17 @@
 //! - [`AccessTokenValidator`]: checks a bearer token's signature, time, audience and issuer.
 //! - [`AccessTokenClaims`]: the claims of the v1 access tokens issued here.
 //! - [`resources`]: the first-party resources tokens can be requested for.
+//! - [`COMPUTE_RESOURCE_FIELD`]: the azsim-internal token-request field through which a
+//!   metadata agent names its VM for a user-assigned identity's `xms_az_rid`.
 //! - Inside: `token_endpoint` (the grant, check by check), `secret` and `assertion` (client
-//!   authentication), `issue` (minting and responses), `aadsts` (the error catalogue) and
+//!   authentication), `compute_resource` (the `xms_az_rid` rule), `issue` (minting and responses), `aadsts` (the error catalogue) and
 //!   `oauth_error` (its one response writer), `discovery` and `jwks`, `signing` (the key),
 //!   `jws` (compact JWS on openssl).
 
 mod aadsts;
 mod assertion;
 mod claims;
+mod compute_resource;
 mod config;
 mod discovery;
 mod error;
@@ -36,6 +39,7 @@ mod validation;
 
 pub use assertion::JWT_BEARER as CLIENT_ASSERTION_TYPE_JWT_BEARER;
 pub use claims::{AccessTokenClaims, issuer_for_tenant};
+pub use compute_resource::COMPUTE_RESOURCE_FIELD;
 pub use config::TokenServiceConfig;
 pub use error::EntraError;
 pub use service::TokenService;

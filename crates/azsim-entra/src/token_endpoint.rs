@@ -12,6 +12,7 @@ use azsim_store::directory::{PrincipalType, find_service_principal_by_app_id};
 use http::HeaderMap;
 
 use crate::aadsts;
+use crate::compute_resource::compute_resource_claim;
 use crate::form::{TokenForm, basic_credentials};
 use crate::issue::{AuthMethod, EndpointVersion, issue, success_response};
 use crate::oauth_error::OAuthError;
@@ -143,11 +144,13 @@ async fn client_credentials(
 
     let known = find_resource(&resource)
         .ok_or_else(|| aadsts::unknown_resource(&resource, &tenant.display_name))?;
+    let compute_resource = compute_resource_claim(&principal, &form)?;
     let token = issue(
         &state.signing_key,
         &tenant.tenant_id,
         &principal,
         &resource,
+        compute_resource,
         method,
         now,
     )?;

@@ -9,6 +9,11 @@ use url::Url;
 use crate::assertion::{AssertionError, CLIENT_ASSERTION_TYPE, sign_client_assertion};
 use crate::model::IdentityCredential;
 
+/// The azsim-internal form field naming the VM that asks, for the `xms_az_rid` claim of a
+/// user-assigned identity's token (the token service cannot know which VM holds the shared
+/// certificate; in Azure the managed-identity infrastructure tells it).
+const COMPUTE_RESOURCE_FIELD: &str = "azsim_xms_az_rid";
+
 /// How long the agent waits for the token service before giving up on a request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -68,6 +73,25 @@ pub enum TokenServiceError {
     },
 }
 
+/// The HTTP client every agent of the process shares.
+///
+/// Building a client loads the system's TLS roots, tens of milliseconds; one per agent made
+/// creating a VM, and restoring hundreds of agents at start-up, that much slower. A shared
+/// client also shares its connection pool to the token service.
+fn shared_http_client() -> Result<reqwest::Client, reqwest::Error> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    // The agent talks to the token service directly, never through a proxy a host
+    // environment might configure.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
+    Ok(CLIENT.get_or_init(|| client).clone())
+}
+
 /// Calls `POST {authority_host}/{tenant}/oauth2/token`.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenServiceClient {
@@ -78,14 +102,8 @@ pub(crate) struct TokenServiceClient {
 impl TokenServiceClient {
     /// A client of the token service at `authority_host`.
     pub(crate) fn new(authority_host: Url) -> Result<Self, reqwest::Error> {
-        // The agent talks to the token service directly, never through a proxy a host
-        // environment might configure.
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(REQUEST_TIMEOUT)
-            .build()?;
         Ok(Self {
-            http,
+            http: shared_http_client()?,
             authority_host,
         })
     }
@@ -103,24 +121,29 @@ impl TokenServiceClient {
     }
 
     /// Asks for a token for `resource` as `credential`, at `now` (unix seconds), passing the
-    /// caller's correlation id on.
+    /// caller's correlation id on. `compute_resource_id` is the VM's ARM id, sent for a
+    /// user-assigned identity only.
     pub(crate) async fn request_token(
         &self,
         credential: &IdentityCredential,
         resource: &str,
+        compute_resource_id: Option<&str>,
         correlation_id: &str,
         now: i64,
     ) -> Result<IssuedToken, TokenServiceError> {
         let url = self.token_url(&credential.tenant_id)?;
         let assertion = sign_client_assertion(credential, url.as_str(), now)
             .map_err(TokenServiceError::Assertion)?;
-        let form = [
+        let mut form = vec![
             ("grant_type", "client_credentials"),
             ("client_id", credential.client_id.as_str()),
             ("resource", resource),
             ("client_assertion_type", CLIENT_ASSERTION_TYPE),
             ("client_assertion", assertion.as_str()),
         ];
+        if let Some(compute_resource_id) = compute_resource_id {
+            form.push((COMPUTE_RESOURCE_FIELD, compute_resource_id));
+        }
         let transport = |source| TokenServiceError::Transport {
             url: url.to_string(),
             source,

@@ -71,17 +71,19 @@ pub struct SystemIdentityInfo {
 /// The managed-identity resource provider.
 #[derive(Debug, Clone)]
 pub struct Msrp {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
+/// What every clone of [`Msrp`] shares; the operations live in this module and in
+/// `user_assigned`.
 #[derive(Debug)]
-struct Inner {
-    store: Store,
-    clock: SharedClock,
-    events: SharedEventSink,
-    fleet: ImdsFleet,
-    authority: CertificateAuthority,
-    policy: CertificatePolicy,
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) clock: SharedClock,
+    pub(crate) events: SharedEventSink,
+    pub(crate) fleet: ImdsFleet,
+    pub(crate) authority: CertificateAuthority,
+    pub(crate) policy: CertificatePolicy,
 }
 
 impl Msrp {
@@ -351,18 +353,31 @@ impl Msrp {
         tx.commit()
             .await
             .map_err(StoreError::query("committing rolled certificates"))?;
-        vms_to_sync.sort_unstable();
-        vms_to_sync.dedup();
-        for vm_row in vms_to_sync {
-            self.sync_vm_agent(vm_row, "certificate-rollover").await?;
-        }
+        self.sync_vm_agents(&vms_to_sync, "certificate-rollover")
+            .await?;
         if !due.is_empty() {
             tracing::info!(identities = due.len(), "rolled identity certificates");
         }
         Ok(due.len())
     }
 
-    async fn connection(&self) -> Result<sqlx_connection::PoolConnection, MsrpError> {
+    /// After a commit: brings the agents of `vm_rows` in line (each VM once; a VM deleted
+    /// meanwhile has its agent stopped).
+    pub async fn sync_vm_agents(
+        &self,
+        vm_rows: &[i64],
+        correlation_id: &str,
+    ) -> Result<(), MsrpError> {
+        let mut vm_rows = vm_rows.to_vec();
+        vm_rows.sort_unstable();
+        vm_rows.dedup();
+        for vm_row in vm_rows {
+            self.sync_vm_agent(vm_row, correlation_id).await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn connection(&self) -> Result<sqlx_connection::PoolConnection, MsrpError> {
         self.inner.store.pool().acquire().await.map_err(|source| {
             MsrpError::Store(StoreError::Query {
                 context: "acquiring a connection",

@@ -381,3 +381,169 @@ pub async fn delete_expired_identity_certificates(
             .map_err(StoreError::query("deleting expired identity certificates"))?;
     Ok(result.rows_affected())
 }
+
+// === user-assigned identities ===
+
+/// The user-assigned identity `name` of a resource group (compared case-insensitively).
+pub async fn find_user_assigned_identity(
+    conn: &mut Connection,
+    resource_group_row: i64,
+    name: &str,
+) -> Result<Option<ManagedIdentity>, StoreError> {
+    let sql = format!(
+        "SELECT {IDENTITY_COLUMNS} FROM managed_identities \
+         WHERE kind = 'UserAssigned' AND resource_group_row = ? AND name = ?"
+    );
+    let row = sqlx::query(&sql)
+        .bind(resource_group_row)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(StoreError::query("reading a user-assigned identity"))?;
+    row.as_ref().map(identity_from_row).transpose()
+}
+
+/// The user-assigned identities of a resource group, in creation order.
+pub async fn list_user_assigned_identities_in_resource_group(
+    conn: &mut Connection,
+    resource_group_row: i64,
+) -> Result<Vec<ManagedIdentity>, StoreError> {
+    let sql = format!(
+        "SELECT {IDENTITY_COLUMNS} FROM managed_identities \
+         WHERE kind = 'UserAssigned' AND resource_group_row = ? ORDER BY identity_row"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(resource_group_row)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::query(
+            "listing the user-assigned identities of a resource group",
+        ))?;
+    rows.iter().map(identity_from_row).collect()
+}
+
+/// The user-assigned identities of every resource group of a subscription, in creation order.
+pub async fn list_user_assigned_identities_in_subscription(
+    conn: &mut Connection,
+    subscription_id: &str,
+) -> Result<Vec<ManagedIdentity>, StoreError> {
+    let sql = format!(
+        "SELECT {IDENTITY_COLUMNS} FROM managed_identities WHERE kind = 'UserAssigned' \
+         AND resource_group_row IN \
+             (SELECT resource_group_row FROM resource_groups WHERE subscription_id = ?) \
+         ORDER BY identity_row"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(subscription_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::query(
+            "listing the user-assigned identities of a subscription",
+        ))?;
+    rows.iter().map(identity_from_row).collect()
+}
+
+/// Replaces an identity's tags (a JSON object text); `false` if there is no such identity.
+pub async fn update_identity_tags(
+    conn: &mut Connection,
+    identity_row: i64,
+    tags: &str,
+) -> Result<bool, StoreError> {
+    let result = sqlx::query("UPDATE managed_identities SET tags = ? WHERE identity_row = ?")
+        .bind(tags)
+        .bind(identity_row)
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::query("updating an identity's tags"))?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Deletes an identity; the schema deletes its principal, credentials, certificates and
+/// attachments with it. Returns whether there was one.
+pub async fn delete_identity(conn: &mut Connection, identity_row: i64) -> Result<bool, StoreError> {
+    let result = sqlx::query("DELETE FROM managed_identities WHERE identity_row = ?")
+        .bind(identity_row)
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::query("deleting a managed identity"))?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// The user-assigned identities attached to a VM, in the order they were attached.
+pub async fn list_attached_identities(
+    conn: &mut Connection,
+    vm_row: i64,
+) -> Result<Vec<ManagedIdentity>, StoreError> {
+    let columns = IDENTITY_COLUMNS
+        .split(", ")
+        .map(|column| format!("m.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM managed_identities m \
+         JOIN identity_attachments a ON a.identity_row = m.identity_row \
+         WHERE a.vm_row = ? ORDER BY a.attached_at, m.identity_row"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(vm_row)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::query("listing a VM's attached identities"))?;
+    rows.iter().map(identity_from_row).collect()
+}
+
+/// Attaches a user-assigned identity to a VM at `now` (unix seconds); attaching it again is a
+/// no-op. The schema refuses anything but a user-assigned identity.
+pub async fn attach_identity(
+    conn: &mut Connection,
+    vm_row: i64,
+    identity_row: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO identity_attachments (vm_row, identity_row, attached_at) VALUES (?, ?, ?) \
+         ON CONFLICT (vm_row, identity_row) DO NOTHING",
+    )
+    .bind(vm_row)
+    .bind(identity_row)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("attaching an identity to a VM"))?;
+    Ok(())
+}
+
+/// Detaches a user-assigned identity from a VM; `false` if it was not attached.
+pub async fn detach_identity(
+    conn: &mut Connection,
+    vm_row: i64,
+    identity_row: i64,
+) -> Result<bool, StoreError> {
+    let result =
+        sqlx::query("DELETE FROM identity_attachments WHERE vm_row = ? AND identity_row = ?")
+            .bind(vm_row)
+            .bind(identity_row)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("detaching an identity from a VM"))?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// The VMs that carry a user-assigned identity of a resource group: the VMs whose agents
+/// change when the group (and so the identity) is deleted, wherever those VMs live.
+pub async fn list_vms_using_identities_of_resource_group(
+    conn: &mut Connection,
+    resource_group_row: i64,
+) -> Result<Vec<i64>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT a.vm_row FROM identity_attachments a \
+         JOIN managed_identities m ON m.identity_row = a.identity_row \
+         WHERE m.resource_group_row = ? ORDER BY 1",
+    )
+    .bind(resource_group_row)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::query(
+        "listing the VMs using a resource group's identities",
+    ))
+}

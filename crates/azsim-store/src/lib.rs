@@ -19,9 +19,11 @@ mod error;
 pub mod events;
 pub mod identities;
 pub mod resources;
+pub mod role_assignments;
 pub mod settings;
 pub mod signing_keys;
 mod store;
+pub mod vaults;
 
 pub use error::StoreError;
 pub use store::{MIGRATOR, Store};

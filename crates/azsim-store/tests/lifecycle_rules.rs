@@ -338,3 +338,149 @@ async fn migrations_apply_to_an_empty_database_and_again_on_reopen() {
         .unwrap();
     assert!(tables >= 12, "expected every table, found {tables}");
 }
+
+#[tokio::test]
+async fn deleting_a_user_assigned_identity_deletes_its_credentials_and_certificates() {
+    let fixture = Fixture::new().await;
+    fixture.user_identity(200, "shared", "pu").await;
+    fixture
+        .exec(
+            "INSERT INTO credentials (credential_id, object_id, kind, certificate_der, thumbprint_sha1,
+                 thumbprint_sha256, not_before, not_after, created_at)
+                 VALUES ('cred-pu', 'pu', 'certificate', x'00', 'AA', 'BB', 0, 1, 0);
+             INSERT INTO identity_certificates (identity_row, certificate_pem, private_key_pem,
+                 thumbprint_sha256, not_before, not_after, renew_after, created_at)
+                 VALUES (200, 'pem', 'key', 'BB', 0, 1, 1, 0);",
+        )
+        .await;
+
+    fixture
+        .exec("DELETE FROM managed_identities WHERE identity_row = 200")
+        .await;
+
+    assert_eq!(fixture.count("SELECT count(*) FROM credentials").await, 0);
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM identity_certificates")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_resource_group_deletes_its_user_assigned_identities_and_detaches_them_elsewhere()
+ {
+    let fixture = Fixture::new().await;
+    fixture.user_identity(200, "shared", "pu").await;
+    fixture
+        .exec(
+            "INSERT INTO resource_groups (resource_group_row, subscription_id, name, location, created_at)
+                 VALUES (2, 's1', 'rg-vms', 'westeurope', 0);
+             INSERT INTO virtual_machines (vm_row, resource_group_row, name, vm_id, location, created_at, updated_at)
+                 VALUES (20, 2, 'vm-elsewhere', 'vmid-20', 'westeurope', 0, 0);
+             INSERT INTO identity_attachments VALUES (20, 200, 0);",
+        )
+        .await;
+
+    fixture
+        .exec("DELETE FROM resource_groups WHERE resource_group_row = 1")
+        .await;
+
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM managed_identities")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM service_principals")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM identity_attachments")
+            .await,
+        0
+    );
+    assert_eq!(
+        fixture
+            .count("SELECT count(*) FROM virtual_machines WHERE vm_row = 20")
+            .await,
+        1,
+        "a VM in another group only loses the attachment"
+    );
+}
+
+#[tokio::test]
+async fn an_attachment_needs_an_existing_vm_and_identity_and_exists_once() {
+    let fixture = Fixture::new().await;
+    fixture.user_identity(200, "shared", "pu").await;
+    let no_vm = fixture
+        .try_exec("INSERT INTO identity_attachments VALUES (99, 200, 0)")
+        .await;
+    assert!(no_vm.is_err(), "an attachment to a missing VM was accepted");
+    let no_identity = fixture
+        .try_exec("INSERT INTO identity_attachments VALUES (10, 999, 0)")
+        .await;
+    assert!(
+        no_identity.is_err(),
+        "an attachment of a missing identity was accepted"
+    );
+    fixture
+        .exec("INSERT INTO identity_attachments VALUES (10, 200, 0)")
+        .await;
+    let twice = fixture
+        .try_exec("INSERT INTO identity_attachments VALUES (10, 200, 5)")
+        .await;
+    assert!(twice.is_err(), "one identity was attached to a VM twice");
+}
+
+#[tokio::test]
+async fn user_assigned_identity_names_are_unique_per_resource_group_regardless_of_case() {
+    let fixture = Fixture::new().await;
+    fixture.user_identity(200, "shared", "pu").await;
+    let duplicate = fixture
+        .try_exec(
+            "INSERT INTO service_principals (object_id, tenant_id, app_id, display_name, principal_type,
+                 managed_identity_resource_id, created_at)
+                 VALUES ('pu2', 't1', 'app-pu2', 'SHARED', 'ManagedIdentity', '/uami/SHARED', 0);
+             INSERT INTO managed_identities (kind, resource_group_row, name, resource_id, tenant_id,
+                 principal_id, client_id, location, created_at)
+                 VALUES ('UserAssigned', 1, 'SHARED', '/uami/SHARED', 't1', 'pu2', 'app-pu2',
+                 'westeurope', 0);",
+        )
+        .await;
+    assert!(duplicate.is_err());
+}
+
+#[tokio::test]
+async fn a_user_assigned_identity_needs_a_resource_group_and_a_name_and_no_vm() {
+    let fixture = Fixture::new().await;
+    fixture
+        .exec(
+            "INSERT INTO service_principals (object_id, tenant_id, app_id, display_name, principal_type,
+                 managed_identity_resource_id, created_at)
+                 VALUES ('px', 't1', 'app-px', 'x', 'ManagedIdentity', '/uami/x', 0);",
+        )
+        .await;
+    for (resource_group_row, name, vm_row) in [
+        ("NULL", "'x'", "NULL"),
+        ("1", "NULL", "NULL"),
+        ("1", "'x'", "10"),
+    ] {
+        let invalid = fixture
+            .try_exec(&format!(
+                "INSERT INTO managed_identities (kind, vm_row, resource_group_row, name, resource_id,
+                     tenant_id, principal_id, client_id, location, created_at)
+                     VALUES ('UserAssigned', {vm_row}, {resource_group_row}, {name}, '/uami/x', 't1',
+                     'px', 'app-px', 'westeurope', 0);"
+            ))
+            .await;
+        assert!(
+            invalid.is_err(),
+            "accepted group {resource_group_row}, name {name}, vm {vm_row}"
+        );
+    }
+}

@@ -5,6 +5,9 @@ use serde_json::{Value, json};
 
 use crate::{ARM_API_VERSION, ApiResponse, FakeCloud};
 
+/// The api-version the helpers send to `Microsoft.ManagedIdentity` (the identity SDK's default).
+pub const MSI_API_VERSION: &str = "2024-11-30";
+
 impl FakeCloud {
     /// The subscription created at first start.
     pub fn subscription_id(&self) -> String {
@@ -27,6 +30,14 @@ impl FakeCloud {
         )
     }
 
+    /// The ARM id of a user-assigned identity, as a caller writes it (`resourceGroups`).
+    pub fn user_assigned_identity_id(&self, resource_group: &str, name: &str) -> String {
+        format!(
+            "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
+            self.resource_group_id(resource_group)
+        )
+    }
+
     /// Sends a resource API request with `token` to `path` (an ARM id, with `api-version`
     /// added) and returns the raw response.
     pub async fn arm_request(
@@ -36,9 +47,22 @@ impl FakeCloud {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> ApiResponse {
+        self.arm_request_at_version(method, path, ARM_API_VERSION, token, body)
+            .await
+    }
+
+    /// [`FakeCloud::arm_request`] with the given `api-version`.
+    pub async fn arm_request_at_version(
+        &self,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> ApiResponse {
         let separator = if path.contains('?') { '&' } else { '?' };
         let url = format!(
-            "{}{path}{separator}api-version={ARM_API_VERSION}",
+            "{}{path}{separator}api-version={api_version}",
             self.cloud().endpoints().resource_manager
         );
         let mut request = self.http().request(method, url);
@@ -141,6 +165,106 @@ impl FakeCloud {
             &self.virtual_machine_id(resource_group, name),
             Some(&token),
             None,
+        )
+        .await
+    }
+
+    /// `PUT` a user-assigned identity (as the administrator, with the api-version the
+    /// identity SDK sends).
+    pub async fn put_user_assigned_identity(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request_at_version(
+            Method::PUT,
+            &self.user_assigned_identity_id(resource_group, name),
+            MSI_API_VERSION,
+            Some(&token),
+            Some(&json!({"location": "westeurope"})),
+        )
+        .await
+    }
+
+    /// `GET` a user-assigned identity (as the administrator).
+    pub async fn get_user_assigned_identity(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request_at_version(
+            Method::GET,
+            &self.user_assigned_identity_id(resource_group, name),
+            MSI_API_VERSION,
+            Some(&token),
+            None,
+        )
+        .await
+    }
+
+    /// `DELETE` a user-assigned identity (as the administrator).
+    pub async fn delete_user_assigned_identity(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request_at_version(
+            Method::DELETE,
+            &self.user_assigned_identity_id(resource_group, name),
+            MSI_API_VERSION,
+            Some(&token),
+            None,
+        )
+        .await
+    }
+
+    /// `PUT` a VM with the given `identity.type` and user-assigned identities (ARM ids, as
+    /// [`FakeCloud::user_assigned_identity_id`] gives them), as the administrator.
+    pub async fn put_virtual_machine_with_identities(
+        &self,
+        resource_group: &str,
+        name: &str,
+        identity_type: &str,
+        user_assigned_identities: &[String],
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        let entries: serde_json::Map<String, Value> = user_assigned_identities
+            .iter()
+            .map(|id| (id.clone(), json!({})))
+            .collect();
+        let body = json!({
+            "location": "westeurope",
+            "identity": {"type": identity_type, "userAssignedIdentities": entries},
+            "properties": {
+                "hardwareProfile": {"vmSize": "Standard_B1s"},
+                "storageProfile": {"osDisk": {"osType": "Linux"}}
+            }
+        });
+        self.arm_request(
+            Method::PUT,
+            &self.virtual_machine_id(resource_group, name),
+            Some(&token),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `PATCH` a VM's `identity` property with `identity` as given (as the administrator).
+    pub async fn patch_virtual_machine_identities(
+        &self,
+        resource_group: &str,
+        name: &str,
+        identity: &Value,
+    ) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request(
+            Method::PATCH,
+            &self.virtual_machine_id(resource_group, name),
+            Some(&token),
+            Some(&json!({ "identity": identity })),
         )
         .await
     }

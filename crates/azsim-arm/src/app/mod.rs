@@ -4,11 +4,15 @@
 //! # Layout
 //! - [`subscription`]: reading subscriptions.
 //! - [`resource_group`]: resource group create, read, update, delete.
-//! - [`virtual_machine`]: VM create, read, update, delete, and their system-assigned identity.
+//! - [`virtual_machine`]: VM create, read, update, delete, and their identities.
+//! - `vm_identity`: reading a VM request's `identity` property into the change it asks for.
+//! - [`user_assigned_identity`]: user-assigned identity create, read, update, list, delete.
 
 pub mod resource_group;
 pub mod subscription;
+pub mod user_assigned_identity;
 pub mod virtual_machine;
+mod vm_identity;
 
 use azsim_store::resources::{self, ResourceGroup, Subscription};
 use azsim_store::{Connection, PoolConnection, StoreError};

@@ -122,22 +122,32 @@ pub async fn resource_group_update(
     Ok(upsert.resource_group)
 }
 
-/// Deletes a group and everything in it, in one transaction (the schema cascades to VMs and
-/// their identities), then stops the metadata agents of the VMs that went with it.
+/// Deletes a group and everything in it, in one transaction (the schema cascades to VMs,
+/// user-assigned identities and their principals), then stops the metadata agents of the VMs
+/// that went with it and re-syncs those of VMs elsewhere that carried one of its identities.
 #[tracing::instrument(skip_all, fields(subscription_id = %subscription_id, resource_group = %name))]
 pub async fn resource_group_delete(
     state: &ArmState,
     subscription_id: &str,
     name: &str,
+    correlation_id: &str,
 ) -> Result<(), ArmError> {
     let mut tx = state.store().begin().await?;
     let (_, group) = require_resource_group(&mut tx, subscription_id, name).await?;
+    let vms_losing_identities = state
+        .msrp()
+        .vms_using_identities_of_resource_group(&mut tx, group.resource_group_row)
+        .await?;
     resources::delete_resource_group(&mut tx, group.resource_group_row).await?;
     tx.commit().await.map_err(azsim_store::StoreError::query(
         "committing a resource group delete",
     ))?;
     tracing::info!("resource group deleted");
     state.msrp().reap_agents().await?;
+    state
+        .msrp()
+        .sync_vm_agents(&vms_losing_identities, correlation_id)
+        .await?;
     Ok(())
 }
 

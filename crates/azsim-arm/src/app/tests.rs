@@ -3,7 +3,10 @@
 use serde_json::json;
 
 use super::resource_group::check_resource_group_name;
-use super::virtual_machine::{IdentityRequest, system_identity_wanted};
+use super::user_assigned_identity::check_identity_name;
+use super::vm_identity::{
+    IdentityReference, IdentityRequest, UserAssignedChange, WriteMode, identity_change,
+};
 use super::*;
 
 #[test]
@@ -44,44 +47,131 @@ fn identity(kind: Option<&str>) -> IdentityRequest {
     }
 }
 
-#[test]
-fn identity_types_map_to_system_identity_wishes() {
-    assert_eq!(system_identity_wanted(None).unwrap(), None);
-    assert_eq!(
-        system_identity_wanted(Some(&identity(Some("SystemAssigned")))).unwrap(),
-        Some(true)
-    );
-    assert_eq!(
-        system_identity_wanted(Some(&identity(Some("systemassigned")))).unwrap(),
-        Some(true)
-    );
-    assert_eq!(
-        system_identity_wanted(Some(&identity(Some("None")))).unwrap(),
-        Some(false)
-    );
+const ID1: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1";
+const ID2: &str = "/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/id2";
+
+fn with_entries(kind: &str, entries: Value) -> IdentityRequest {
+    let Value::Object(entries) = entries else {
+        unreachable!("literals are objects")
+    };
+    IdentityRequest {
+        kind: Some(kind.to_owned()),
+        user_assigned_identities: Some(entries),
+    }
+}
+
+fn given(references: &[IdentityReference]) -> Vec<&str> {
+    references
+        .iter()
+        .map(|reference| reference.name.as_str())
+        .collect()
+}
+
+fn names(change: &UserAssignedChange) -> (Vec<&str>, Vec<&str>) {
+    match change {
+        UserAssignedChange::Keep => (Vec::new(), Vec::new()),
+        UserAssignedChange::Replace(references) => (given(references), Vec::new()),
+        UserAssignedChange::Merge { add, remove } => (given(add), given(remove)),
+    }
 }
 
 #[test]
-fn user_assigned_and_unknown_identity_types_are_rejected() {
-    for kind in [
-        Some("UserAssigned"),
-        Some("SystemAssigned, UserAssigned"),
-        Some("Bogus"),
-        None,
+fn a_put_without_identity_removes_every_identity_and_a_patch_keeps_them() {
+    let put = identity_change(None, WriteMode::Replace).unwrap();
+    assert_eq!(put.system, Some(false));
+    assert_eq!(put.user_assigned, UserAssignedChange::Replace(Vec::new()));
+    let patch = identity_change(None, WriteMode::Merge).unwrap();
+    assert_eq!(patch.system, None);
+    assert_eq!(patch.user_assigned, UserAssignedChange::Keep);
+}
+
+#[test]
+fn identity_types_are_read_ignoring_case_and_spaces() {
+    for (kind, system) in [
+        ("SystemAssigned", true),
+        ("systemassigned", true),
+        ("None", false),
     ] {
-        match system_identity_wanted(Some(&identity(kind))) {
-            Err(ArmError::InvalidParameter { target, .. }) => assert_eq!(target, "identity.type"),
-            other => panic!("{kind:?}: {other:?}"),
+        let change = identity_change(Some(&identity(Some(kind))), WriteMode::Merge).unwrap();
+        assert_eq!(change.system, Some(system), "{kind}");
+        assert_eq!(
+            change.user_assigned,
+            UserAssignedChange::Replace(Vec::new())
+        );
+    }
+    let both = with_entries("systemAssigned,userAssigned", json!({ ID1: {} }));
+    let change = identity_change(Some(&both), WriteMode::Replace).unwrap();
+    assert_eq!(change.system, Some(true));
+    assert_eq!(names(&change.user_assigned), (vec!["id1"], vec![]));
+}
+
+#[test]
+fn a_patch_merges_user_assigned_entries_and_null_removes_one() {
+    let request = with_entries("UserAssigned", json!({ ID1: {}, ID2: null }));
+    let change = identity_change(Some(&request), WriteMode::Merge).unwrap();
+    assert_eq!(change.system, Some(false));
+    assert_eq!(names(&change.user_assigned), (vec!["id1"], vec!["id2"]));
+    let UserAssignedChange::Merge { remove, .. } = &change.user_assigned else {
+        unreachable!("a patch merges")
+    };
+    assert!(remove[0].names(
+        "/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ID2"
+    ));
+    assert!(!remove[0].names(ID1));
+}
+
+#[test]
+fn bad_identity_requests_are_rejected_with_their_target() {
+    let cases = [
+        (identity(Some("Bogus")), "identity.type"),
+        (identity(None), "identity.type"),
+        (
+            with_entries("SystemAssigned", json!({ ID1: {} })),
+            "identity.userAssignedIdentities",
+        ),
+        (
+            with_entries("UserAssigned", json!({})),
+            "identity.userAssignedIdentities",
+        ),
+        (
+            with_entries(
+                "UserAssigned",
+                json!({"/subscriptions/s/resourceGroups/rg": {}}),
+            ),
+            "identity.userAssignedIdentities",
+        ),
+        (
+            with_entries("UserAssigned", json!({ ID1: "yes" })),
+            "identity.userAssignedIdentities",
+        ),
+    ];
+    for (request, expected) in cases {
+        match identity_change(Some(&request), WriteMode::Replace) {
+            Err(ArmError::InvalidParameter { target, .. }) => {
+                assert_eq!(target, expected, "{request:?}")
+            }
+            other => panic!("{request:?}: {other:?}"),
         }
     }
-    let with_user_identities = IdentityRequest {
-        kind: Some("SystemAssigned".into()),
-        user_assigned_identities: Some(serde_json::Map::from_iter([(
-            "/subscriptions/x".to_owned(),
-            json!({}),
-        )])),
-    };
-    assert!(system_identity_wanted(Some(&with_user_identities)).is_err());
+    // Removing entries while turning user-assigned identities off is harmless.
+    let request = with_entries("SystemAssigned", json!({ ID1: null }));
+    assert!(identity_change(Some(&request), WriteMode::Merge).is_ok());
+}
+
+#[test]
+fn identity_names_follow_the_providers_rules() {
+    for name in ["abc", "shared-id", "Id_2", &"a".repeat(128)] {
+        assert!(check_identity_name(name).is_ok(), "{name}");
+    }
+    for name in ["ab", "-lead", "has space", "dot.ted", &"a".repeat(129)] {
+        assert!(
+            matches!(
+                check_identity_name(name),
+                Err(ArmError::InvalidResourceName { .. })
+            ),
+            "{name}"
+        );
+    }
 }
 
 #[test]

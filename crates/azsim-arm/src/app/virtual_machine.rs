@@ -1,11 +1,13 @@
-//! Virtual machines and their system-assigned identity.
+//! Virtual machines and their identities: the system-assigned one and attached user-assigned
+//! ones.
 //!
-//! A VM write is one store transaction: the VM row, then the identity change MSRP makes in
-//! the same transaction, so a failure leaves neither. Only after the commit is the VM's
-//! metadata agent brought in line (it reads what was committed).
+//! A VM write is one store transaction: the VM row, then the identity changes MSRP makes in
+//! the same transaction, so a failure (such as a reference to an identity that does not
+//! exist) leaves nothing. Only after the commit is the VM's metadata agent brought in line
+//! (it reads what was committed).
 
 use azsim_core::{FlowEvent, FlowStep};
-use azsim_msrp::{SystemIdentityInfo, VmIdentityTarget};
+use azsim_msrp::{SystemIdentityInfo, UserAssignedIdentity, VmIdentityTarget};
 use azsim_store::resources::{
     self, NewVirtualMachine, ResourceGroup, Subscription, VirtualMachine, VirtualMachineUpdate,
 };
@@ -13,6 +15,11 @@ use azsim_store::{Connection, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+pub use crate::app::vm_identity::IdentityRequest;
+use crate::app::vm_identity::{
+    IdentityChange, IdentityReference, UserAssignedChange, WriteMode, identity_change,
+    no_user_assigned_identity,
+};
 use crate::app::{
     acquire, merge_patch, normalize_location, require_resource_group, require_subscription,
 };
@@ -55,24 +62,15 @@ pub struct VirtualMachinePatch {
     pub properties: Option<Map<String, Value>>,
 }
 
-/// The `identity` property of a VM request.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct IdentityRequest {
-    /// `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned` or `None`.
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    /// User-assigned identities by ARM id.
-    #[serde(rename = "userAssignedIdentities", default)]
-    pub user_assigned_identities: Option<Map<String, Value>>,
-}
-
-/// A VM as the API shows it: the stored VM and its system-assigned identity, if on.
+/// A VM as the API shows it: the stored VM and its identities.
 #[derive(Debug, Clone)]
 pub struct VirtualMachineView {
     /// The VM.
     pub vm: VirtualMachine,
-    /// Its system-assigned identity.
+    /// Its system-assigned identity, if on.
     pub identity: Option<SystemIdentityInfo>,
+    /// The user-assigned identities attached to it, in the order they were attached.
+    pub user_assigned: Vec<UserAssignedIdentity>,
 }
 
 /// The result of a VM PUT: the VM and whether it was created.
@@ -113,7 +111,7 @@ pub async fn virtual_machine_create_or_update(
     body: VirtualMachinePut,
 ) -> Result<VirtualMachinePutOutcome, ArmError> {
     // A PUT replaces the whole resource: no identity in the body means no identity.
-    let wants_system_identity = system_identity_wanted(body.identity.as_ref())?.unwrap_or(false);
+    let change = identity_change(body.identity.as_ref(), WriteMode::Replace)?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
     let properties = writable_properties(body.properties.unwrap_or_default());
@@ -161,19 +159,11 @@ pub async fn virtual_machine_create_or_update(
             )
         }
     };
-    let identity = apply_identity(
-        state,
-        &mut tx,
-        &subscription,
-        &vm,
-        Some(wants_system_identity),
-        write,
-    )
-    .await?;
+    let identities = apply_identity(state, &mut tx, &subscription, &vm, &change, write).await?;
     tx.commit()
         .await
         .map_err(StoreError::query("committing a virtual machine"))?;
-    let view = finish_write(state, write, vm, identity).await?;
+    let view = finish_write(state, write, vm, identities).await?;
     tracing::info!(created, vm_id = %view.vm.vm_id, "virtual machine written");
     Ok(VirtualMachinePutOutcome { view, created })
 }
@@ -186,7 +176,7 @@ pub async fn virtual_machine_update(
     address: VirtualMachineAddress<'_>,
     body: VirtualMachinePatch,
 ) -> Result<VirtualMachineView, ArmError> {
-    let wants_system_identity = system_identity_wanted(body.identity.as_ref())?;
+    let change = identity_change(body.identity.as_ref(), WriteMode::Merge)?;
     let mut tx = state.store().begin().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
@@ -208,19 +198,11 @@ pub async fn virtual_machine_update(
     let vm = resources::update_virtual_machine(&mut tx, existing.vm_row, update)
         .await?
         .ok_or_else(|| vanished(&existing.name))?;
-    let identity = apply_identity(
-        state,
-        &mut tx,
-        &subscription,
-        &vm,
-        wants_system_identity,
-        write,
-    )
-    .await?;
+    let identities = apply_identity(state, &mut tx, &subscription, &vm, &change, write).await?;
     tx.commit()
         .await
         .map_err(StoreError::query("committing a virtual machine"))?;
-    let view = finish_write(state, write, vm, identity).await?;
+    let view = finish_write(state, write, vm, identities).await?;
     tracing::info!(vm_id = %view.vm.vm_id, "virtual machine updated");
     Ok(view)
 }
@@ -299,64 +281,100 @@ pub async fn virtual_machine_delete(
     Ok(true)
 }
 
-/// What the request asks of the system-assigned identity: `Some(true)` on, `Some(false)` off,
-/// `None` when the request does not say.
-pub(crate) fn system_identity_wanted(
-    identity: Option<&IdentityRequest>,
-) -> Result<Option<bool>, ArmError> {
-    let Some(identity) = identity else {
-        return Ok(None);
+/// A VM's identities after a write.
+struct VmIdentities {
+    system: Option<SystemIdentityInfo>,
+    user_assigned: Vec<UserAssignedIdentity>,
+}
+
+/// Inside the write's transaction: has MSRP turn the system identity on or off and attach or
+/// detach user-assigned identities, as asked.
+async fn apply_identity(
+    state: &ArmState,
+    tx: &mut Connection,
+    subscription: &Subscription,
+    vm: &VirtualMachine,
+    change: &IdentityChange,
+    write: WriteContext<'_>,
+) -> Result<VmIdentities, ArmError> {
+    let vm_resource_id = virtual_machine_id(&vm.subscription_id, &vm.resource_group_name, &vm.name);
+    let system = apply_system_identity(state, tx, subscription, vm, change.system, write).await?;
+    let before = state.msrp().attached_identities(tx, vm.vm_row).await?;
+    let wanted = match &change.user_assigned {
+        UserAssignedChange::Keep => {
+            return Ok(VmIdentities {
+                system,
+                user_assigned: before,
+            });
+        }
+        UserAssignedChange::Replace(references) => {
+            resolve_all(state, tx, subscription, &vm_resource_id, references).await?
+        }
+        UserAssignedChange::Merge { add, remove } => {
+            let mut wanted: Vec<UserAssignedIdentity> = before
+                .iter()
+                .filter(|identity| !remove.iter().any(|gone| gone.names(&identity.resource_id)))
+                .cloned()
+                .collect();
+            for identity in resolve_all(state, tx, subscription, &vm_resource_id, add).await? {
+                if !wanted
+                    .iter()
+                    .any(|kept| kept.identity_row == identity.identity_row)
+                {
+                    wanted.push(identity);
+                }
+            }
+            if wanted.is_empty() {
+                let kind = if change.system == Some(true) {
+                    "SystemAssigned, UserAssigned"
+                } else {
+                    "UserAssigned"
+                };
+                return Err(no_user_assigned_identity(kind));
+            }
+            wanted
+        }
     };
-    let Some(kind) = identity.kind.as_deref() else {
-        return Err(ArmError::InvalidParameter {
-            target: "identity.type".to_owned(),
-            message: "Required parameter 'identity.type' is missing (null).".to_owned(),
-        });
-    };
-    let normalized: String = kind
-        .chars()
-        .filter(|character| !character.is_whitespace())
+    let rows: Vec<i64> = wanted
+        .iter()
+        .map(|identity| identity.identity_row)
         .collect();
-    let wants_system = if normalized.eq_ignore_ascii_case("SystemAssigned") {
-        true
-    } else if normalized.eq_ignore_ascii_case("None") {
-        false
-    } else if normalized.eq_ignore_ascii_case("UserAssigned")
-        || normalized.eq_ignore_ascii_case("SystemAssigned,UserAssigned")
-    {
-        return Err(ArmError::InvalidParameter {
-            target: "identity.type".to_owned(),
-            message: format!(
-                "The identity type '{kind}' is not supported yet: user-assigned identities cannot \
-                 be attached to virtual machines. Use 'SystemAssigned' or 'None'."
-            ),
-        });
-    } else {
-        return Err(ArmError::InvalidParameter {
-            target: "identity.type".to_owned(),
-            message: format!(
-                "The value '{kind}' of parameter 'identity.type' is not valid. The allowed values \
-                 are 'SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned', 'None'."
-            ),
-        });
-    };
-    let names_user_identities = identity
-        .user_assigned_identities
-        .as_ref()
-        .is_some_and(|identities| !identities.is_empty());
-    if names_user_identities {
-        return Err(ArmError::InvalidParameter {
-            target: "identity.userAssignedIdentities".to_owned(),
-            message: format!(
-                "The identity type '{kind}' cannot be combined with user-assigned identities."
+    let added: Vec<&str> = wanted
+        .iter()
+        .filter(|identity| {
+            !before
+                .iter()
+                .any(|old| old.identity_row == identity.identity_row)
+        })
+        .map(|identity| identity.name.as_str())
+        .collect();
+    if !added.is_empty() {
+        state.events().record(FlowEvent {
+            source: format!("client:{}", write.caller.app_id()),
+            target: "arm".to_owned(),
+            step: Some(FlowStep::EnableIdentity),
+            correlation_id: write.correlation_id.to_owned(),
+            summary: format!(
+                "attach the user-assigned identities {} to VM {}",
+                added.join(", "),
+                vm.name
             ),
         });
     }
-    Ok(Some(wants_system))
+    state
+        .msrp()
+        .set_attached_identities(tx, vm.vm_row, &rows)
+        .await?;
+    // Read back so the answer lists them in attachment order, as later reads will.
+    let user_assigned = state.msrp().attached_identities(tx, vm.vm_row).await?;
+    Ok(VmIdentities {
+        system,
+        user_assigned,
+    })
 }
 
-/// Inside the write's transaction: has MSRP turn the identity on or off as asked.
-async fn apply_identity(
+/// Turns the system-assigned identity on (`Some(true)`) or off (`Some(false)`).
+async fn apply_system_identity(
     state: &ArmState,
     tx: &mut Connection,
     subscription: &Subscription,
@@ -408,18 +426,68 @@ async fn apply_identity(
     Ok(identity)
 }
 
+/// The identities `references` name, in order and without repeats; a reference to an identity
+/// that does not exist (or lives in another tenant's subscription) fails the write as ARM
+/// fails it.
+async fn resolve_all(
+    state: &ArmState,
+    tx: &mut Connection,
+    vm_subscription: &Subscription,
+    vm_resource_id: &str,
+    references: &[IdentityReference],
+) -> Result<Vec<UserAssignedIdentity>, ArmError> {
+    let mut identities: Vec<UserAssignedIdentity> = Vec::with_capacity(references.len());
+    for reference in references {
+        let not_found = || ArmError::FailedIdentityOperation {
+            resource_id: vm_resource_id.to_owned(),
+            identity_id: reference.given.clone(),
+        };
+        let subscription = resources::find_subscription(tx, &reference.subscription_id)
+            .await?
+            .filter(|subscription| {
+                subscription
+                    .tenant_id
+                    .eq_ignore_ascii_case(&vm_subscription.tenant_id)
+            })
+            .ok_or_else(not_found)?;
+        let group = resources::find_resource_group(
+            tx,
+            &subscription.subscription_id,
+            &reference.resource_group,
+        )
+        .await?
+        .ok_or_else(not_found)?;
+        let identity = state
+            .msrp()
+            .user_assigned_identity(tx, group.resource_group_row, &reference.name)
+            .await?
+            .ok_or_else(not_found)?;
+        if !identities
+            .iter()
+            .any(|known| known.identity_row == identity.identity_row)
+        {
+            identities.push(identity);
+        }
+    }
+    Ok(identities)
+}
+
 /// After the commit: brings the VM's metadata agent in line with what was committed.
 async fn finish_write(
     state: &ArmState,
     write: WriteContext<'_>,
     vm: VirtualMachine,
-    identity: Option<SystemIdentityInfo>,
+    identities: VmIdentities,
 ) -> Result<VirtualMachineView, ArmError> {
     state
         .msrp()
         .sync_vm_agent(vm.vm_row, write.correlation_id)
         .await?;
-    Ok(VirtualMachineView { vm, identity })
+    Ok(VirtualMachineView {
+        vm,
+        identity: identities.system,
+        user_assigned: identities.user_assigned,
+    })
 }
 
 async fn with_identity(
@@ -428,7 +496,12 @@ async fn with_identity(
     vm: VirtualMachine,
 ) -> Result<VirtualMachineView, ArmError> {
     let identity = state.msrp().system_identity(conn, vm.vm_row).await?;
-    Ok(VirtualMachineView { vm, identity })
+    let user_assigned = state.msrp().attached_identities(conn, vm.vm_row).await?;
+    Ok(VirtualMachineView {
+        vm,
+        identity,
+        user_assigned,
+    })
 }
 
 async fn find_in_group(

@@ -118,3 +118,22 @@ async fn invalid_parameter_names_its_target() {
         json!({"error": {"code": "InvalidParameter", "message": "bad", "target": "identity.type"}})
     );
 }
+
+#[tokio::test]
+async fn a_missing_user_assigned_identity_fails_with_arms_wrapped_message() {
+    let (status, _, body) = envelope(ArmError::FailedIdentityOperation {
+        resource_id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm".into(),
+        identity_id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/gone".into(),
+    })
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "FailedIdentityOperation");
+    assert_eq!(
+        body["error"]["message"],
+        "Identity operation for resource '/subscriptions/s/resourceGroups/rg/providers/\
+         Microsoft.Compute/virtualMachines/vm' failed with error 'Failed to perform resource \
+         identity operation. Status: 'BadRequest'. Response: '{\"error\":{\"code\":\"BadRequest\",\
+         \"message\":\"Resource '/subscriptions/s/resourceGroups/rg/providers/\
+         Microsoft.ManagedIdentity/userAssignedIdentities/gone' was not found.\"}}'.'."
+    );
+}

@@ -135,3 +135,46 @@ fn resource_ids_use_arm_casing() {
         )
     );
 }
+
+#[test]
+fn user_assigned_identity_paths_match_case_insensitively() {
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourcegroups/Rg/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/Shared-Id"
+        )),
+        ArmPath::UserAssignedIdentity {
+            subscription_id: SUB.to_owned(),
+            resource_group: "Rg".to_owned(),
+            name: "Shared-Id".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
+        )),
+        ArmPath::UserAssignedIdentities {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg".to_owned(),
+        }
+    );
+    let in_subscription = ArmPath::parse(&format!(
+        "/subscriptions/{SUB}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
+    ));
+    assert_eq!(
+        in_subscription,
+        ArmPath::SubscriptionUserAssignedIdentities {
+            subscription_id: SUB.to_owned()
+        }
+    );
+    assert_eq!(in_subscription.subscription_id(), Some(SUB));
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id/federatedIdentityCredentials"
+        )),
+        ArmPath::UnknownResourceType {
+            subscription_id: SUB.to_owned(),
+            namespace: MANAGED_IDENTITY_NAMESPACE.to_owned(),
+            resource_type: "userAssignedIdentities/federatedIdentityCredentials".to_owned(),
+        }
+    );
+}

@@ -6,9 +6,12 @@
 //! - `subscription`: `/subscriptions[/{sub}]`.
 //! - `resource_group`: `/subscriptions/{sub}/resourcegroups[/{rg}]`.
 //! - `virtual_machine`: `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
+//! - `user_assigned_identity`:
+//!   `.../providers/Microsoft.ManagedIdentity/userAssignedIdentities[/{name}]`.
 
 mod resource_group;
 mod subscription;
+mod user_assigned_identity;
 mod virtual_machine;
 
 use axum::body::Body;
@@ -126,6 +129,44 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
                 Method::GET => virtual_machine::get(call, address).await,
                 Method::PATCH => virtual_machine::patch(call, address).await,
                 Method::DELETE => virtual_machine::delete(call, address).await,
+                _ => not_allowed(&method),
+            }
+        }
+        ArmPath::SubscriptionUserAssignedIdentities { subscription_id } => match method {
+            Method::GET => {
+                user_assigned_identity::list_in_subscription(call, &subscription_id).await
+            }
+            _ => not_allowed(&method),
+        },
+        ArmPath::UserAssignedIdentities {
+            subscription_id,
+            resource_group,
+        } => match method {
+            Method::GET => {
+                user_assigned_identity::list_in_resource_group(
+                    call,
+                    &subscription_id,
+                    &resource_group,
+                )
+                .await
+            }
+            _ => not_allowed(&method),
+        },
+        ArmPath::UserAssignedIdentity {
+            subscription_id,
+            resource_group,
+            name,
+        } => {
+            let address = crate::app::user_assigned_identity::UserAssignedIdentityAddress {
+                subscription_id: &subscription_id,
+                resource_group: &resource_group,
+                name: &name,
+            };
+            match method {
+                Method::PUT => user_assigned_identity::put(call, address).await,
+                Method::GET => user_assigned_identity::get(call, address).await,
+                Method::PATCH => user_assigned_identity::patch(call, address).await,
+                Method::DELETE => user_assigned_identity::delete(call, address).await,
                 _ => not_allowed(&method),
             }
         }

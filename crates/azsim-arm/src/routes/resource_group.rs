@@ -71,7 +71,13 @@ pub(crate) async fn delete(
     subscription_id: &str,
     name: &str,
 ) -> Result<Response, ArmError> {
-    resource_group_delete(&call.state, subscription_id, name).await?;
+    resource_group_delete(
+        &call.state,
+        subscription_id,
+        name,
+        &call.context.correlation_id,
+    )
+    .await?;
     Ok(StatusCode::OK.into_response())
 }
 

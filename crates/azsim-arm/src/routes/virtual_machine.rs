@@ -120,12 +120,42 @@ fn virtual_machine_json(view: &VirtualMachineView) -> Value {
         "tags": vm.tags,
         "properties": properties,
     });
-    if let Some(identity) = &view.identity {
-        body["identity"] = json!({
-            "type": "SystemAssigned",
-            "principalId": identity.principal_id,
-            "tenantId": identity.tenant_id,
-        });
+    if let Some(identity) = identity_json(view) {
+        body["identity"] = identity;
     }
     body
+}
+
+/// The VM's `identity` property: the system identity's principal and tenant, and each
+/// user-assigned identity keyed by its id with its principal and client ids. `None` when the
+/// VM has no identity (ARM then leaves the property out).
+fn identity_json(view: &VirtualMachineView) -> Option<Value> {
+    let kind = match (&view.identity, view.user_assigned.is_empty()) {
+        (None, true) => return None,
+        (Some(_), true) => "SystemAssigned",
+        (None, false) => "UserAssigned",
+        (Some(_), false) => "SystemAssigned, UserAssigned",
+    };
+    let mut identity = json!({ "type": kind });
+    if let Some(system) = &view.identity {
+        identity["principalId"] = json!(system.principal_id);
+        identity["tenantId"] = json!(system.tenant_id);
+    }
+    if !view.user_assigned.is_empty() {
+        let entries: Map<String, Value> = view
+            .user_assigned
+            .iter()
+            .map(|attached| {
+                (
+                    attached.resource_id.clone(),
+                    json!({
+                        "principalId": attached.principal_id,
+                        "clientId": attached.client_id,
+                    }),
+                )
+            })
+            .collect();
+        identity["userAssignedIdentities"] = Value::Object(entries);
+    }
+    Some(identity)
 }

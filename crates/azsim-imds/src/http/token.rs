@@ -14,6 +14,7 @@ use super::guard;
 use crate::agent::AgentState;
 use crate::api_version::Category;
 use crate::error::{IdentityError, json_response};
+use crate::model::IdentityKind;
 use crate::query::QueryParams;
 use crate::selection::{IdentitySelector, select_identity};
 use crate::token_client::{IssuedToken, TokenServiceError};
@@ -88,9 +89,18 @@ pub(super) async fn identity_token_issue(
                     credential.client_id
                 ),
             });
+            // A user-assigned identity is shared by VMs: its token names the VM it serves.
+            let compute_resource_id = (credential.kind == IdentityKind::UserAssigned)
+                .then(|| state.instance().resource_id);
             let token = state
                 .token_client
-                .request_token(credential, &resource, &correlation_id, now)
+                .request_token(
+                    credential,
+                    &resource,
+                    compute_resource_id.as_deref(),
+                    &correlation_id,
+                    now,
+                )
                 .await
                 .inspect_err(|error| log_token_service_error(error, &credential.client_id))
                 .map_err(IdentityError::TokenService)?;
