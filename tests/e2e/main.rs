@@ -3,6 +3,7 @@
 // Helpers shared by the scenarios are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod authorization_flow;
 mod events;
 mod lifecycle;
 mod protocol_edges;

@@ -101,6 +101,14 @@ async fn the_agent_refuses_requests_a_workload_gets_wrong() {
 #[tokio::test]
 async fn the_agent_serves_cached_tokens_until_bypassed_and_renews_expired_ones() {
     let (cloud, agent) = cloud_with_vm().await;
+    let principal_id = {
+        let admin = cloud.admin_token().await;
+        let vm = cloud.get_virtual_machine("rg", "vm", &admin).await;
+        vm.str_at("/identity/principalId").to_owned()
+    };
+    cloud
+        .grant_reader(&cloud.resource_group_id("rg"), &principal_id)
+        .await;
     let first = cloud.get_imds_token(agent, MANAGEMENT_RESOURCE, &[]).await;
     first.assert_status(200);
     cloud.clock().advance(Duration::from_secs(60));

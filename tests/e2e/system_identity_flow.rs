@@ -60,7 +60,11 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
         "managed-identity tokens live 24 h from an iat back-dated 5 minutes"
     );
 
-    // The token works at the resource API: the VM reads itself.
+    // With Reader on its resource group (flow step 4), the token works at the resource API:
+    // the VM reads itself.
+    cloud
+        .grant_reader(&cloud.resource_group_id("rg-flow"), &principal_id)
+        .await;
     cloud
         .get_virtual_machine("rg-flow", "vm1", &access_token)
         .await

@@ -41,6 +41,11 @@ impl Caller {
     pub fn app_id(&self) -> &str {
         &self.claims.appid
     }
+
+    /// The caller's object id (`oid`): the principal role assignments name.
+    pub fn object_id(&self) -> &str {
+        &self.claims.oid
+    }
 }
 
 impl fmt::Debug for Caller {

@@ -57,6 +57,44 @@ pub enum ArmError {
         /// The token's tenant.
         tenant_id: String,
     },
+    /// The caller has no role that grants `action` at `scope`.
+    #[error("caller not authorized for {action}")]
+    AuthorizationFailed {
+        /// The caller's object id.
+        object_id: String,
+        /// The action the request needs.
+        action: String,
+        /// The scope the request addresses.
+        scope: String,
+    },
+    /// The caller may write the resource but may not assign the user-assigned identities it
+    /// names (`.../userAssignedIdentities/assign/action` on each of them).
+    #[error("caller not authorized on linked scopes")]
+    LinkedAuthorizationFailed {
+        /// The caller's object id.
+        object_id: String,
+        /// The action on the resource itself, which was granted.
+        action: String,
+        /// The resource's id.
+        scope: String,
+        /// The identities the caller may not assign, as the request named them.
+        linked_scopes: Vec<String>,
+    },
+    /// A role-based access control operation refused the request (or failed).
+    #[error("role-based access control operation failed")]
+    Rbac(#[source] azsim_rbac::RbacError),
+    /// A vault name Key Vault does not accept.
+    #[error("vault name {name:?} invalid")]
+    VaultNameNotValid {
+        /// The name given.
+        name: String,
+    },
+    /// A vault of that name exists elsewhere (vault names are global).
+    #[error("vault name {name:?} already in use")]
+    VaultAlreadyExists {
+        /// The name given.
+        name: String,
+    },
     /// The request has no `api-version` query parameter.
     #[error("api-version missing")]
     ApiVersionMissing,
@@ -198,6 +236,12 @@ impl From<azsim_store::StoreError> for ArmError {
     }
 }
 
+impl From<azsim_rbac::RbacError> for ArmError {
+    fn from(error: azsim_rbac::RbacError) -> Self {
+        Self::Rbac(error)
+    }
+}
+
 impl From<azsim_msrp::MsrpError> for ArmError {
     fn from(error: azsim_msrp::MsrpError) -> Self {
         Self::Msrp(error)
@@ -223,6 +267,11 @@ impl ArmError {
             Self::TokenWrongTenant { .. } | Self::TokenUnknownTenant { .. } => {
                 (S::UNAUTHORIZED, "InvalidAuthenticationTokenTenant")
             }
+            Self::AuthorizationFailed { .. } => (S::FORBIDDEN, "AuthorizationFailed"),
+            Self::LinkedAuthorizationFailed { .. } => (S::FORBIDDEN, "LinkedAuthorizationFailed"),
+            Self::Rbac(error) => (error.status(), error.code()),
+            Self::VaultNameNotValid { .. } => (S::BAD_REQUEST, "VaultNameNotValid"),
+            Self::VaultAlreadyExists { .. } => (S::CONFLICT, "VaultAlreadyExists"),
             Self::ApiVersionMissing => (S::BAD_REQUEST, "MissingApiVersionParameter"),
             Self::ApiVersionInvalid { .. } => (S::BAD_REQUEST, "InvalidApiVersionParameter"),
             Self::InvalidRequestContent { .. } => (S::BAD_REQUEST, "InvalidRequestContent"),
@@ -286,6 +335,50 @@ impl ArmError {
             Self::TokenUnknownTenant { tenant_id } => {
                 format!("The access token is from the unknown tenant '{tenant_id}'.")
             }
+            // Azure prints a service principal's object id in both places.
+            Self::AuthorizationFailed {
+                object_id,
+                action,
+                scope,
+            } => format!(
+                "The client '{object_id}' with object id '{object_id}' does not have \
+                 authorization to perform action '{action}' over scope '{scope}' or the scope is \
+                 invalid. If access was recently granted, please refresh your credentials."
+            ),
+            Self::LinkedAuthorizationFailed {
+                object_id,
+                action,
+                scope,
+                linked_scopes,
+            } => format!(
+                "The client '{object_id}' with object id '{object_id}' has permission to perform \
+                 action '{action}' on scope '{scope}'; however, it does not have permission to \
+                 perform action '{}' on the linked scope(s) '{}' or the linked scope(s) are \
+                 invalid.",
+                azsim_rbac::actions::USER_ASSIGNED_IDENTITY_ASSIGN,
+                linked_scopes.join(",")
+            ),
+            // The refusal's own text is the service's message; an internal failure's is not
+            // for the client.
+            Self::Rbac(error) if error.is_internal() => {
+                "Encountered internal server error. Please retry the request.".to_owned()
+            }
+            Self::Rbac(error) => error.to_string(),
+            Self::VaultNameNotValid { name } => format!(
+                "The vault name '{name}' is invalid. A vault's name must be between 3-24 \
+                 alphanumeric characters. The name must begin with a letter, end with a letter or \
+                 digit, and not contain consecutive hyphens. Follow this link for more \
+                 information: https://go.microsoft.com/fwlink/?linkid=2147742"
+            ),
+            Self::VaultAlreadyExists { name } => format!(
+                "The vault name '{name}' is already in use. Vault names are globally unique so it \
+                 is possible that the name is already taken. If you are sure that the vault name \
+                 was not taken then it is possible that a vault with the same name was recently \
+                 deleted but not purged after being placed in a recoverable state. If the vault \
+                 is in a recoverable state then the vault will need to be purged before reusing \
+                 the name. For more information about VaultAlreadyExists, soft delete and purging \
+                 a vault follow this link https://go.microsoft.com/fwlink/?linkid=2147740."
+            ),
             Self::ApiVersionMissing => {
                 "The api-version query parameter (?api-version=) is required for all requests."
                     .to_owned()

@@ -21,6 +21,15 @@ pub const USER_ASSIGNED_IDENTITY_TYPE: &str = "Microsoft.ManagedIdentity/userAss
 /// The type of resource groups, as written in bodies.
 pub const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
 
+/// The namespace of the vault provider.
+pub const KEY_VAULT_NAMESPACE: &str = "Microsoft.KeyVault";
+
+/// The type of vaults, as written in bodies.
+pub const VAULT_TYPE: &str = "Microsoft.KeyVault/vaults";
+
+/// The namespace of role-based access control, an extension of any scope.
+pub const AUTHORIZATION_NAMESPACE: &str = "Microsoft.Authorization";
+
 /// What a request path addresses. Names are percent-decoded and keep the caller's casing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArmPath {
@@ -85,6 +94,63 @@ pub enum ArmPath {
         /// The identity's name.
         name: String,
     },
+    /// `/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults`
+    SubscriptionVaults {
+        /// The subscription id.
+        subscription_id: String,
+    },
+    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults`
+    Vaults {
+        /// The subscription id.
+        subscription_id: String,
+        /// The resource group name.
+        resource_group: String,
+    },
+    /// `.../resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}`
+    Vault {
+        /// The subscription id.
+        subscription_id: String,
+        /// The resource group name.
+        resource_group: String,
+        /// The vault's name.
+        name: String,
+    },
+    /// `.../providers/Microsoft.KeyVault/vaults/{vault}/secrets/{name}`: not served by the
+    /// resource API (secrets live in the vault's data plane), but a scope roles are assigned at.
+    VaultSecret {
+        /// The subscription id.
+        subscription_id: String,
+        /// The resource group name.
+        resource_group: String,
+        /// The vault's name.
+        vault: String,
+        /// The secret's name.
+        name: String,
+    },
+    /// `{scope}/providers/Microsoft.Authorization/roleAssignments`
+    RoleAssignments {
+        /// The scope the assignments are listed at (`/` for the root).
+        scope: String,
+    },
+    /// `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`
+    RoleAssignment {
+        /// The scope of the assignment (`/` for the root).
+        scope: String,
+        /// The assignment's name (a GUID).
+        name: String,
+    },
+    /// `{scope}/providers/Microsoft.Authorization/roleDefinitions`
+    RoleDefinitions {
+        /// The scope the definitions are read at.
+        scope: String,
+    },
+    /// `{scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`
+    RoleDefinition {
+        /// The scope the definition is read at.
+        scope: String,
+        /// The role definition's GUID.
+        id: String,
+    },
     /// A provider path whose namespace the cloud does not serve.
     UnknownNamespace {
         /// The subscription id.
@@ -118,6 +184,9 @@ impl ArmPath {
             return Self::Other;
         };
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if let Some(extension) = extension::parse(&segments) {
+            return extension;
+        }
         match segments.as_slice() {
             [subscriptions] if is(subscriptions, "subscriptions") => Self::Subscriptions,
             [subscriptions, subscription_id, rest @ ..] if is(subscriptions, "subscriptions") => {
@@ -131,6 +200,10 @@ impl ArmPath {
     pub fn subscription_id(&self) -> Option<&str> {
         match self {
             Self::Subscriptions | Self::Other => None,
+            Self::RoleAssignments { scope }
+            | Self::RoleAssignment { scope, .. }
+            | Self::RoleDefinitions { scope }
+            | Self::RoleDefinition { scope, .. } => azsim_rbac::scope::subscription_of(scope),
             Self::Subscription { subscription_id }
             | Self::ResourceGroups { subscription_id }
             | Self::ResourceGroup {
@@ -148,6 +221,16 @@ impl ArmPath {
                 subscription_id, ..
             }
             | Self::UserAssignedIdentity {
+                subscription_id, ..
+            }
+            | Self::SubscriptionVaults { subscription_id }
+            | Self::Vaults {
+                subscription_id, ..
+            }
+            | Self::Vault {
+                subscription_id, ..
+            }
+            | Self::VaultSecret {
                 subscription_id, ..
             }
             | Self::UnknownNamespace {
@@ -176,6 +259,14 @@ pub fn virtual_machine_id(subscription_id: &str, resource_group: &str, name: &st
     format!(
         "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/\
          {VIRTUAL_MACHINE_TYPE}/{name}"
+    )
+}
+
+/// The id of a vault.
+pub fn vault_id(subscription_id: &str, resource_group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/\
+         {VAULT_TYPE}/{name}"
     )
 }
 
@@ -210,6 +301,16 @@ fn parse_provider_path(
         parse_compute_path(subscription_id, resource_group, type_path)
     } else if is(namespace, MANAGED_IDENTITY_NAMESPACE) {
         parse_managed_identity_path(subscription_id, resource_group, type_path)
+    } else if is(namespace, KEY_VAULT_NAMESPACE) {
+        parse_key_vault_path(subscription_id, resource_group, type_path)
+    } else if is(namespace, AUTHORIZATION_NAMESPACE) {
+        // Role assignments and definitions were matched as extensions before; anything else
+        // of the namespace is a type the cloud does not have.
+        ArmPath::UnknownResourceType {
+            subscription_id,
+            namespace: AUTHORIZATION_NAMESPACE.to_owned(),
+            resource_type: resource_type_of(type_path),
+        }
     } else {
         ArmPath::UnknownNamespace {
             subscription_id,
@@ -277,6 +378,40 @@ fn parse_managed_identity_path(
     }
 }
 
+fn parse_key_vault_path(
+    subscription_id: String,
+    resource_group: Option<&str>,
+    type_path: &[&str],
+) -> ArmPath {
+    match (resource_group, type_path) {
+        (Some(resource_group), [vaults]) if is(vaults, "vaults") => ArmPath::Vaults {
+            subscription_id,
+            resource_group: resource_group.to_owned(),
+        },
+        (Some(resource_group), [vaults, name]) if is(vaults, "vaults") => ArmPath::Vault {
+            subscription_id,
+            resource_group: resource_group.to_owned(),
+            name: (*name).to_owned(),
+        },
+        (Some(resource_group), [vaults, vault, secrets, name])
+            if is(vaults, "vaults") && is(secrets, "secrets") =>
+        {
+            ArmPath::VaultSecret {
+                subscription_id,
+                resource_group: resource_group.to_owned(),
+                vault: (*vault).to_owned(),
+                name: (*name).to_owned(),
+            }
+        }
+        (None, [vaults]) if is(vaults, "vaults") => ArmPath::SubscriptionVaults { subscription_id },
+        _ => ArmPath::UnknownResourceType {
+            subscription_id,
+            namespace: KEY_VAULT_NAMESPACE.to_owned(),
+            resource_type: resource_type_of(type_path),
+        },
+    }
+}
+
 /// The resource type a provider path names: the type segments, without the names between
 /// them (`virtualMachines/vm1/extensions` is type `virtualMachines/extensions`).
 fn resource_type_of(type_path: &[&str]) -> String {
@@ -329,5 +464,6 @@ fn percent_decode(segment: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
+mod extension;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use azsim_core::{SharedClock, SharedEventSink};
 use azsim_entra::AccessTokenValidator;
 use azsim_msrp::Msrp;
+use azsim_rbac::Authorizer;
 use azsim_store::Store;
+use azsim_vault::VaultService;
 
 /// How the resource API is reached.
 #[derive(Debug, Clone)]
@@ -27,17 +29,23 @@ struct Inner {
     events: SharedEventSink,
     validator: AccessTokenValidator,
     msrp: Msrp,
+    authorizer: Authorizer,
+    vaults: VaultService,
     config: ArmConfig,
 }
 
 impl ArmState {
     /// Builds the state from the cloud's shared parts.
+    // One argument per shared part of the cloud; the signature is what the cloud composes.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
         clock: SharedClock,
         events: SharedEventSink,
         validator: AccessTokenValidator,
         msrp: Msrp,
+        authorizer: Authorizer,
+        vaults: VaultService,
         config: ArmConfig,
     ) -> Self {
         Self {
@@ -47,6 +55,8 @@ impl ArmState {
                 events,
                 validator,
                 msrp,
+                authorizer,
+                vaults,
                 config,
             }),
         }
@@ -75,6 +85,16 @@ impl ArmState {
     /// The managed-identity provider.
     pub fn msrp(&self) -> &Msrp {
         &self.inner.msrp
+    }
+
+    /// Decides whether a caller may perform an action at a scope.
+    pub fn authorizer(&self) -> &Authorizer {
+        &self.inner.authorizer
+    }
+
+    /// The vaults' data plane: names each vault's URI.
+    pub fn vaults(&self) -> &VaultService {
+        &self.inner.vaults
     }
 
     /// The API's configuration.

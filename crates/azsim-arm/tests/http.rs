@@ -5,11 +5,14 @@
 // a failed set-up should abort the test loudly.
 #![allow(clippy::unwrap_used)]
 
+// Each test binary uses a different part of the shared set-up.
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
 use azsim_core::FlowStep;
+use azsim_rbac::roles::READER;
 use reqwest::Method;
 use serde_json::json;
 use support::*;
@@ -689,6 +692,14 @@ async fn a_vms_managed_identity_token_is_accepted_and_recorded() {
     assert_eq!(status, 200, "{body}");
     let identity_token = body["access_token"].as_str().unwrap();
 
+    // Authenticated but granted nothing yet; Reader on the group lets it read itself.
+    let (status, body) = arm
+        .call(Method::GET, &vm_path("rg", "vm"), identity_token, None)
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "AuthorizationFailed");
+    let principal_id = vm["identity"]["principalId"].as_str().unwrap();
+    arm.grant(principal_id, READER, &group_scope("rg")).await;
     let (status, _) = arm
         .call(Method::GET, &vm_path("rg", "vm"), identity_token, None)
         .await;

@@ -2,6 +2,7 @@
 //! second each path serves. Every figure is printed beside a baseline measured in the same run
 //! on the same machine, so the ratios mean something wherever it runs.
 
+mod authorization;
 mod load;
 mod scenario;
 

@@ -4,35 +4,142 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::Context;
-use azsim_cloud::{Cloud, CloudConfig};
-use serde_json::json;
+use azsim_cloud::{Cloud, CloudConfig, Endpoints};
+use serde_json::{Value, json};
 
+use crate::authorization;
 use crate::load::{Throughput, measure};
 
 const API_VERSION: &str = "2024-11-01";
 const MANAGEMENT: &str = "https://management.azure.com/";
 
+/// The administrator, signed in over HTTP as a script would be.
+pub(crate) struct Admin {
+    pub(crate) http: reqwest::Client,
+    endpoints: Endpoints,
+    management_token: String,
+}
+
+impl Admin {
+    async fn sign_in(cloud: &Cloud) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        let mut admin = Self {
+            http,
+            endpoints: cloud.endpoints().clone(),
+            management_token: String::new(),
+        };
+        admin.management_token = admin.token(&format!("{MANAGEMENT}.default")).await?;
+        Ok(admin)
+    }
+
+    /// A token for `scope` with the administrator's client secret.
+    pub(crate) async fn token(&self, scope: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .post(&self.endpoints.token_endpoint)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.endpoints.admin.client_id.as_str()),
+                ("client_secret", self.endpoints.admin.client_secret.as_str()),
+                ("scope", scope),
+            ])
+            .send()
+            .await?;
+        Ok(check(response).await?["access_token"]
+            .as_str()
+            .context("access_token")?
+            .to_owned())
+    }
+
+    /// `PUT` to the resource API (path with its api-version).
+    pub(crate) async fn put(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .put(format!("{}{path}", self.endpoints.resource_manager))
+            .bearer_auth(&self.management_token)
+            .json(body)
+            .send()
+            .await?;
+        check(response).await
+    }
+
+    /// The administrator's object id (from its own token).
+    pub(crate) async fn principal_id(&self) -> anyhow::Result<String> {
+        let payload = self
+            .management_token
+            .split('.')
+            .nth(1)
+            .context("a JWT payload")?;
+        use base64::Engine;
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?,
+        )?;
+        Ok(claims["oid"].as_str().context("oid")?.to_owned())
+    }
+
+    /// Grants `role_id` to `principal_id` at `scope`.
+    pub(crate) async fn assign(
+        &self,
+        scope: &str,
+        role_id: &str,
+        principal_id: &str,
+    ) -> anyhow::Result<Value> {
+        let name = uuid::Uuid::new_v4();
+        self.put(
+            &format!(
+                "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"
+            ),
+            &json!({"properties": {
+                "roleDefinitionId": format!(
+                    "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role_id}",
+                    self.endpoints.subscription_id
+                ),
+                "principalId": principal_id}}),
+        )
+        .await
+    }
+
+    /// Creates a VM in `group` (a resource group id) with the given identity type.
+    pub(crate) async fn create_vm(
+        &self,
+        group: &str,
+        name: &str,
+        identity: &str,
+    ) -> anyhow::Result<Value> {
+        self.put(
+            &format!(
+                "{group}/providers/Microsoft.Compute/virtualMachines/{name}?api-version={API_VERSION}"
+            ),
+            &json!({
+                "location": "westeurope",
+                "identity": {"type": identity},
+                "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}
+            }),
+        )
+        .await
+    }
+}
+
 /// Runs every measurement and returns the report text.
 pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
     let cloud = Cloud::start(CloudConfig::new(dir.path()).with_any_ports()).await?;
-    let http = reqwest::Client::builder().no_proxy().build()?;
-    let endpoints = cloud.endpoints().clone();
-    let token = admin_token(&http, &cloud).await?;
-    let arm = endpoints.resource_manager.clone();
-    let subscription = endpoints.subscription_id.clone();
-    let group = format!("{arm}/subscriptions/{subscription}/resourceGroups/bench");
-    check(
-        http.put(format!("{group}?api-version={API_VERSION}"))
-            .bearer_auth(&token)
-            .json(&json!({"location": "westeurope"}))
-            .send()
-            .await?,
-    )
-    .await?;
+    let admin = Admin::sign_in(&cloud).await?;
+    let group = format!(
+        "/subscriptions/{}/resourceGroups/bench",
+        cloud.endpoints().subscription_id
+    );
+    admin
+        .put(
+            &format!("{group}?api-version={API_VERSION}"),
+            &json!({"location": "westeurope"}),
+        )
+        .await?;
 
     // One VM with an identity, whose agent serves the token measurements.
-    let vm = create_vm(&http, &group, &token, "bench-agent", "SystemAssigned").await?;
+    let vm = admin
+        .create_vm(&group, "bench-agent", "SystemAssigned")
+        .await?;
     let vm_id = vm["properties"]["vmId"]
         .as_str()
         .context("vmId")?
@@ -46,7 +153,7 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
     );
 
     let baseline = {
-        let http = http.clone();
+        let http = admin.http.clone();
         let url = token_url.clone();
         // Same agent, same route, refused at the first check: the cost of HTTP and routing.
         measure(requests, concurrency, move |_| {
@@ -60,7 +167,7 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
         .await?
     };
     let cached = {
-        let http = http.clone();
+        let http = admin.http.clone();
         let url = token_url.clone();
         measure(requests, concurrency, move |_| {
             let request = http.get(&url).header("Metadata", "true").send();
@@ -68,27 +175,22 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
         })
         .await?
     };
-    let bypass_requests = (requests / 4).max(1);
     let bypass = {
-        let http = http.clone();
+        let http = admin.http.clone();
         let url = format!("{token_url}&bypass_cache=true");
-        measure(bypass_requests, concurrency, move |_| {
+        measure((requests / 4).max(1), concurrency, move |_| {
             let request = http.get(&url).header("Metadata", "true").send();
             async move { check(request.await?).await.map(drop) }
         })
         .await?
     };
-    let vm_plain = create_vms(&http, &group, &token, vms, concurrency, "plain", "None").await?;
-    let vm_identity = create_vms(
-        &http,
-        &group,
-        &token,
-        vms,
-        concurrency,
-        "ident",
-        "SystemAssigned",
-    )
-    .await?;
+    let admin = std::sync::Arc::new(admin);
+    let vm_plain = create_vms(&admin, &group, vms, concurrency, "plain", "None").await?;
+    let vm_identity =
+        create_vms(&admin, &group, vms, concurrency, "ident", "SystemAssigned").await?;
+    let (vault_baseline, vault_reads) =
+        authorization::vault_reads(&admin, &cloud, &group, requests, concurrency).await?;
+    let (decisions_few, decisions_many) = authorization::decisions(&cloud, requests).await?;
 
     // Start-up on an existing data directory (every listener ready, agents restored).
     cloud.shutdown().await;
@@ -101,17 +203,17 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
     let mut report = String::new();
     writeln!(
         report,
-        "azsim benchmark ({concurrency} concurrent clients, release build)"
+        "azsim benchmark ({concurrency} concurrent clients over HTTP, release build)"
     )?;
     writeln!(
         report,
-        "{:<58} {:>10} {:>8}",
+        "{:<62} {:>10} {:>8}",
         "measurement", "per second", "ratio"
     )?;
     let mut line = |name: &str, throughput: Throughput, base: Throughput| {
         writeln!(
             report,
-            "{name:<58} {:>10.0} {:>7.2}x",
+            "{name:<62} {:>10.0} {:>7.2}x",
             throughput.per_second(),
             throughput.per_second() / base.per_second()
         )
@@ -133,10 +235,30 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
         vm_identity,
         vm_plain,
     )?;
+    line(
+        "baseline: vault request refused (no token)",
+        vault_baseline,
+        vault_baseline,
+    )?;
+    line(
+        "vault secret reads by a managed identity",
+        vault_reads,
+        vault_baseline,
+    )?;
+    line(
+        "baseline: authorization decisions, 300 assignments (in-process)",
+        decisions_few,
+        decisions_few,
+    )?;
+    line(
+        "authorization decisions, 10,000 assignments (in-process)",
+        decisions_many,
+        decisions_few,
+    )?;
     writeln!(
         report,
         "start-up on an existing data dir ({} VMs): {} ms to every listener ready ({} ms in all)",
-        2 * vms + 1,
+        2 * vms + 2,
         startup.as_millis(),
         restart_total.as_millis()
     )?;
@@ -144,74 +266,32 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
 }
 
 async fn create_vms(
-    http: &reqwest::Client,
+    admin: &std::sync::Arc<Admin>,
     group: &str,
-    token: &str,
     count: usize,
     concurrency: usize,
     prefix: &'static str,
     identity: &'static str,
 ) -> anyhow::Result<Throughput> {
-    let http = http.clone();
+    let admin = admin.clone();
     let group = group.to_owned();
-    let token = token.to_owned();
     measure(count, concurrency, move |i| {
-        let http = http.clone();
+        let admin = admin.clone();
         let group = group.clone();
-        let token = token.clone();
         async move {
-            create_vm(&http, &group, &token, &format!("{prefix}-{i}"), identity).await?;
+            admin
+                .create_vm(&group, &format!("{prefix}-{i}"), identity)
+                .await?;
             Ok(())
         }
     })
     .await
 }
 
-async fn create_vm(
-    http: &reqwest::Client,
-    group: &str,
-    token: &str,
-    name: &str,
-    identity: &str,
-) -> anyhow::Result<serde_json::Value> {
-    let response = http
-        .put(format!(
-            "{group}/providers/Microsoft.Compute/virtualMachines/{name}?api-version={API_VERSION}"
-        ))
-        .bearer_auth(token)
-        .json(&json!({
-            "location": "westeurope",
-            "identity": {"type": identity},
-            "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}
-        }))
-        .send()
-        .await?;
-    check(response).await
-}
-
-async fn admin_token(http: &reqwest::Client, cloud: &Cloud) -> anyhow::Result<String> {
-    let endpoints = cloud.endpoints();
-    let scope = format!("{MANAGEMENT}.default");
-    let response = http
-        .post(&endpoints.token_endpoint)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", endpoints.admin.client_id.as_str()),
-            ("client_secret", endpoints.admin.client_secret.as_str()),
-            ("scope", scope.as_str()),
-        ])
-        .send()
-        .await?;
-    let body = check(response).await?;
-    Ok(body["access_token"]
-        .as_str()
-        .context("access_token")?
-        .to_owned())
-}
-
-async fn check(response: reqwest::Response) -> anyhow::Result<serde_json::Value> {
+/// The JSON body of a successful response, or an error with the service's answer.
+pub(crate) async fn check(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     let text = response.text().await?;
     anyhow::ensure!(status.is_success(), "{status}: {text}");
-    Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }

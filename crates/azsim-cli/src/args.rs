@@ -27,12 +27,61 @@ pub(crate) enum Command {
     },
     /// Print the recorded hops of the managed-identity flow, oldest first.
     Events(EventsArgs),
+    /// Grant roles (as the administrator).
+    Role {
+        #[command(subcommand)]
+        command: RoleCommand,
+    },
+    /// Write vault secrets (as the administrator).
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RoleCommand {
+    /// Assign a built-in role to a principal at a scope.
+    Assign(RoleAssignArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RoleAssignArgs {
+    /// The principal: its object id (an identity's principalId) or its client id.
+    #[arg(long)]
+    pub(crate) assignee: String,
+    /// The role: its name ("Key Vault Secrets User") or its id.
+    #[arg(long)]
+    pub(crate) role: String,
+    /// The scope: an ARM id (subscription, resource group, resource, or a vault secret
+    /// `.../vaults/V/secrets/N`).
+    #[arg(long)]
+    pub(crate) scope: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretCommand {
+    /// Set a secret's value (a new version).
+    Set(SecretSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretSetArgs {
+    /// The vault's name.
+    #[arg(long)]
+    pub(crate) vault: String,
+    /// The secret's name.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// The value.
+    #[arg(long)]
+    pub(crate) value: String,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct UpArgs {
-    /// Port of the resource API; the token service takes the next one. 0: every listener on a
-    /// free port.
+    /// Port of the resource API; the token service takes the next one, Key Vault the one after.
+    /// 0: every listener on a free port.
     #[arg(long, default_value_t = azsim_cloud::DEFAULT_RESOURCE_MANAGER_PORT)]
     pub(crate) port: u16,
     /// Address every listener binds.

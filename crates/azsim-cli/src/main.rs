@@ -1,13 +1,17 @@
-//! The `azsim` command: `up` starts the fake cloud; `vm env` and `events` inspect a running one.
+//! The `azsim` command: `up` starts the fake cloud; `vm env` and `events` inspect a running one;
+//! `role assign` and `secret set` act on it as the administrator.
 
+mod admin;
 mod args;
 mod events;
+mod role;
+mod secret;
 mod up;
 mod vm_env;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, VmCommand};
+use crate::args::{Cli, Command, RoleCommand, SecretCommand, VmCommand};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -20,6 +24,12 @@ fn main() -> anyhow::Result<()> {
                 command: VmCommand::Env(env),
             } => vm_env::run(&cli.data_dir, env).await,
             Command::Events(events) => events::run(&cli.data_dir, events).await,
+            Command::Role {
+                command: RoleCommand::Assign(assign),
+            } => role::assign(&cli.data_dir, assign).await,
+            Command::Secret {
+                command: SecretCommand::Set(set),
+            } => secret::set(&cli.data_dir, set).await,
         }
     })
 }

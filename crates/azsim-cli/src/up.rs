@@ -12,16 +12,24 @@ pub(crate) async fn run(data_dir: &Path, args: UpArgs) -> anyhow::Result<()> {
     if args.port == 0 {
         config = config.with_any_ports();
     } else {
+        let next = |offset: u16| {
+            args.port.checked_add(offset).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--port {} leaves no room for the other listeners",
+                    args.port
+                )
+            })
+        };
         config.resource_manager_port = args.port;
-        config.token_service_port = args.port.checked_add(1).ok_or_else(|| {
-            anyhow::anyhow!("--port {} leaves no room for the token service", args.port)
-        })?;
+        config.token_service_port = next(1)?;
+        config.vault_port = next(2)?;
     }
     let cloud = Cloud::start(config).await?;
     let endpoints = cloud.endpoints();
     println!("azsim is up ({} ms)", cloud.startup_time().as_millis());
     println!("  resource manager  {}", endpoints.resource_manager);
     println!("  authority host    {}", endpoints.authority_host);
+    println!("  key vault         {}/<vault name>/", endpoints.key_vault);
     println!("  tenant id         {}", endpoints.tenant_id);
     println!("  subscription id   {}", endpoints.subscription_id);
     println!("  admin client id   {}", endpoints.admin.client_id);

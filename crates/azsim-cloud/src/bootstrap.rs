@@ -1,5 +1,6 @@
 //! What the first start creates: a tenant, a subscription that trusts it, and an administrator
-//! application with a service principal and a client secret. Later starts find them again.
+//! application with a service principal, a client secret and the Owner role on the
+//! subscription. Later starts find them again.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use azsim_store::directory::{
     insert_secret_credential, insert_service_principal, insert_tenant,
 };
 use azsim_store::resources::{Subscription, insert_subscription};
+use azsim_store::role_assignments::{StoredRoleAssignment, insert_role_assignment};
 use azsim_store::settings::{get_setting, put_setting};
 use azsim_store::{Store, StoreError};
 use base64::Engine;
@@ -101,11 +103,34 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
         &mut tx,
         &SecretCredential {
             credential_id: uuid::Uuid::new_v4().to_string(),
-            object_id: admin_object_id,
+            object_id: admin_object_id.clone(),
             secret_sha256: hex::encode(Sha256::digest(admin_client_secret.as_bytes())),
             not_before: now - 300,
             not_after: now + i64::try_from(SECRET_VALIDITY.as_secs()).unwrap_or(i64::MAX),
             created_at: now,
+        },
+    )
+    .await?;
+    // The administrator is Owner of the subscription, as the account that created it would be.
+    let subscription_scope = format!("/subscriptions/{subscription_id}");
+    let owner_assignment = uuid::Uuid::new_v4().to_string();
+    insert_role_assignment(
+        &mut tx,
+        &StoredRoleAssignment {
+            assignment_id: format!(
+                "{subscription_scope}/providers/Microsoft.Authorization/roleAssignments/{owner_assignment}"
+            ),
+            name: owner_assignment,
+            scope_key: azsim_rbac::scope::scope_key(&subscription_scope),
+            scope: subscription_scope,
+            role_definition_id: azsim_rbac::roles::OWNER.to_owned(),
+            principal_id: admin_object_id,
+            principal_type: "ServicePrincipal".into(),
+            description: Some("administrator of the azsim subscription".into()),
+            created_at: now,
+            updated_at: now,
+            created_by: None,
+            updated_by: None,
         },
     )
     .await?;

@@ -10,8 +10,10 @@ use azsim_entra::{TokenService, TokenServiceConfig};
 use azsim_http::ServerHandle;
 use azsim_imds::{AgentConfig, ImdsFleet};
 use azsim_msrp::Msrp;
+use azsim_rbac::Authorizer;
 use azsim_store::Store;
 use azsim_store::events::StoreEventSink;
+use azsim_vault::{VaultConfig, VaultService};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use url::Url;
@@ -54,26 +56,10 @@ impl Cloud {
 
         let token_listener = bind(&config, config.token_service_port, "token service").await?;
         let arm_listener = bind(&config, config.resource_manager_port, "resource API").await?;
-        let authority_host =
-            base_url(
-                token_listener
-                    .local_addr()
-                    .map_err(|source| CloudError::Bind {
-                        service: "token service",
-                        address: config.bind_host.to_string(),
-                        source,
-                    })?,
-            );
-        let resource_manager =
-            base_url(
-                arm_listener
-                    .local_addr()
-                    .map_err(|source| CloudError::Bind {
-                        service: "resource API",
-                        address: config.bind_host.to_string(),
-                        source,
-                    })?,
-            );
+        let vault_listener = bind(&config, config.vault_port, "Key Vault").await?;
+        let authority_host = listener_url(&token_listener, "token service")?;
+        let resource_manager = listener_url(&arm_listener, "resource API")?;
+        let key_vault = listener_url(&vault_listener, "Key Vault")?;
 
         let token_service = TokenService::new(
             store.clone(),
@@ -102,12 +88,26 @@ impl Cloud {
         )
         .await
         .map_err(CloudError::Msrp)?;
+        let authorizer = Authorizer::new(store.clone());
+        let vaults = VaultService::new(
+            store.clone(),
+            clock.clone(),
+            shared_events.clone(),
+            token_service.validator(),
+            authorizer.clone(),
+            VaultConfig {
+                public_base_url: key_vault.clone(),
+                authority_host: authority_host.clone(),
+            },
+        );
         let arm = ArmState::new(
             store.clone(),
             clock.clone(),
             shared_events.clone(),
             token_service.validator(),
             msrp.clone(),
+            authorizer,
+            vaults.clone(),
             ArmConfig {
                 public_base_url: resource_manager.clone(),
             },
@@ -118,6 +118,7 @@ impl Cloud {
         for (router, listener, service) in [
             (token_service.router(), token_listener, "token service"),
             (azsim_arm::router(arm), arm_listener, "resource API"),
+            (vaults.router(), vault_listener, "Key Vault"),
         ] {
             let address = listener
                 .local_addr()
@@ -146,6 +147,7 @@ impl Cloud {
         let endpoints = Endpoints {
             resource_manager: trim(&resource_manager),
             authority_host: trim(&authority_host),
+            key_vault: trim(&key_vault),
             tenant_id: identity.tenant_id.clone(),
             subscription_id: identity.subscription_id.clone(),
             admin: AdminCredentials {
@@ -297,9 +299,15 @@ async fn bind(
         })
 }
 
-fn base_url(address: SocketAddr) -> Url {
+/// The base URL a bound listener is reachable at.
+fn listener_url(listener: &TcpListener, service: &'static str) -> Result<Url, CloudError> {
+    let address = listener.local_addr().map_err(|source| CloudError::Bind {
+        service,
+        address: "(bound listener)".into(),
+        source,
+    })?;
     // A socket address always forms a valid URL authority.
-    Url::parse(&format!("http://{address}")).expect("a socket address is a valid URL host")
+    Ok(Url::parse(&format!("http://{address}")).expect("a socket address is a valid URL host"))
 }
 
 fn trim(url: &Url) -> String {

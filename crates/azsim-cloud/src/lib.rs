@@ -17,7 +17,9 @@ mod error;
 
 pub use bootstrap::CloudIdentity;
 pub use cloud::Cloud;
-pub use config::{CloudConfig, DEFAULT_RESOURCE_MANAGER_PORT, DEFAULT_TOKEN_SERVICE_PORT};
+pub use config::{
+    CloudConfig, DEFAULT_RESOURCE_MANAGER_PORT, DEFAULT_TOKEN_SERVICE_PORT, DEFAULT_VAULT_PORT,
+};
 pub use endpoints::{AdminCredentials, ENDPOINTS_FILE, Endpoints};
 pub use error::CloudError;
 

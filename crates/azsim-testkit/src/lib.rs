@@ -11,12 +11,16 @@
 //! - [`arm`]: resource API helpers.
 //! - [`imds`]: metadata agent helpers.
 //! - [`tokens`]: getting and verifying tokens.
+//! - [`authorization`]: role assignments.
+//! - [`vault`]: vaults and their secrets.
 
 pub mod arm;
+pub mod authorization;
 mod cloud;
 pub mod imds;
 mod response;
 pub mod tokens;
+pub mod vault;
 
 pub use cloud::FakeCloud;
 pub use response::ApiResponse;

@@ -7,10 +7,14 @@
 //! - [`virtual_machine`]: VM create, read, update, delete, and their identities.
 //! - `vm_identity`: reading a VM request's `identity` property into the change it asks for.
 //! - [`user_assigned_identity`]: user-assigned identity create, read, update, list, delete.
+//! - [`vault`]: vault create, read, list, delete.
+//! - [`authorization`]: role assignments and role definitions at any scope.
 
+pub mod authorization;
 pub mod resource_group;
 pub mod subscription;
 pub mod user_assigned_identity;
+pub mod vault;
 pub mod virtual_machine;
 mod vm_identity;
 

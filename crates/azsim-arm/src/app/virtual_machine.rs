@@ -15,6 +15,7 @@ use azsim_store::{Connection, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::access::authorize_linked;
 pub use crate::app::vm_identity::IdentityRequest;
 use crate::app::vm_identity::{
     IdentityChange, IdentityReference, UserAssignedChange, WriteMode, identity_change,
@@ -112,6 +113,7 @@ pub async fn virtual_machine_create_or_update(
 ) -> Result<VirtualMachinePutOutcome, ArmError> {
     // A PUT replaces the whole resource: no identity in the body means no identity.
     let change = identity_change(body.identity.as_ref(), WriteMode::Replace)?;
+    authorize_identities(state, write, address, &change).await?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
     let properties = writable_properties(body.properties.unwrap_or_default());
@@ -177,6 +179,7 @@ pub async fn virtual_machine_update(
     body: VirtualMachinePatch,
 ) -> Result<VirtualMachineView, ArmError> {
     let change = identity_change(body.identity.as_ref(), WriteMode::Merge)?;
+    authorize_identities(state, write, address, &change).await?;
     let mut tx = state.store().begin().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
@@ -279,6 +282,35 @@ pub async fn virtual_machine_delete(
     tracing::info!(vm_id = %vm.vm_id, "virtual machine deleted");
     state.msrp().reap_agents().await?;
     Ok(true)
+}
+
+/// Before anything is written: the caller must be allowed to assign every user-assigned
+/// identity the body names (ARM checks each one named, attached before or not).
+async fn authorize_identities(
+    state: &ArmState,
+    write: WriteContext<'_>,
+    address: VirtualMachineAddress<'_>,
+    change: &IdentityChange,
+) -> Result<(), ArmError> {
+    let named: Vec<&str> = match &change.user_assigned {
+        UserAssignedChange::Keep => Vec::new(),
+        UserAssignedChange::Replace(references)
+        | UserAssignedChange::Merge {
+            add: references, ..
+        } => references
+            .iter()
+            .map(|reference| reference.given.as_str())
+            .collect(),
+    };
+    if named.is_empty() {
+        return Ok(());
+    }
+    let vm_id = virtual_machine_id(
+        address.subscription_id,
+        address.resource_group,
+        address.name,
+    );
+    authorize_linked(state, write.caller, &vm_id, &named).await
 }
 
 /// A VM's identities after a write.

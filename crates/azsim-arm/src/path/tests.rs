@@ -178,3 +178,117 @@ fn user_assigned_identity_paths_match_case_insensitively() {
         }
     );
 }
+
+#[test]
+fn vault_paths_parse_in_any_casing_and_secrets_are_scopes() {
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.keyvault/VAULTS/Kv-App"
+        )),
+        ArmPath::Vault {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg".to_owned(),
+            name: "Kv-App".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults"
+        )),
+        ArmPath::Vaults {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.KeyVault/vaults"
+        )),
+        ArmPath::SubscriptionVaults {
+            subscription_id: SUB.to_owned()
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/db-password"
+        )),
+        ArmPath::VaultSecret {
+            subscription_id: SUB.to_owned(),
+            resource_group: "rg".to_owned(),
+            vault: "kv".to_owned(),
+            name: "db-password".to_owned(),
+        }
+    );
+}
+
+#[test]
+fn role_assignment_paths_parse_after_any_scope() {
+    let secret = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/s"
+    );
+    let name = "05c5a614-a7d6-4502-b150-c2fb455033ff";
+    for scope in [
+        "/".to_owned(),
+        format!("/subscriptions/{SUB}"),
+        format!("/subscriptions/{SUB}/resourceGroups/Rg"),
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"
+        ),
+        secret.clone(),
+    ] {
+        let base = scope.trim_end_matches('/');
+        assert_eq!(
+            ArmPath::parse(&format!(
+                "{base}/providers/microsoft.authorization/ROLEASSIGNMENTS/{name}"
+            )),
+            ArmPath::RoleAssignment {
+                scope: scope.clone(),
+                name: name.to_owned(),
+            },
+            "{scope}"
+        );
+        assert_eq!(
+            ArmPath::parse(&format!(
+                "{base}/providers/Microsoft.Authorization/roleAssignments"
+            )),
+            ArmPath::RoleAssignments {
+                scope: scope.clone()
+            }
+        );
+        assert_eq!(
+            ArmPath::parse(&format!(
+                "{base}/providers/Microsoft.Authorization/roleDefinitions/{name}"
+            )),
+            ArmPath::RoleDefinition {
+                scope: scope.clone(),
+                id: name.to_owned(),
+            }
+        );
+    }
+    let at_secret = ArmPath::parse(&format!(
+        "{secret}/providers/Microsoft.Authorization/roleAssignments"
+    ));
+    assert_eq!(at_secret.subscription_id(), Some(SUB));
+    let at_root = ArmPath::parse("/providers/Microsoft.Authorization/roleDefinitions");
+    assert_eq!(
+        at_root,
+        ArmPath::RoleDefinitions {
+            scope: "/".to_owned()
+        }
+    );
+    assert_eq!(at_root.subscription_id(), None);
+}
+
+#[test]
+fn other_authorization_types_are_unknown_resource_types() {
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.Authorization/denyAssignments"
+        )),
+        ArmPath::UnknownResourceType {
+            subscription_id: SUB.to_owned(),
+            namespace: AUTHORIZATION_NAMESPACE.to_owned(),
+            resource_type: "denyAssignments".to_owned(),
+        }
+    );
+}

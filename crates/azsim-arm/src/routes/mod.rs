@@ -8,10 +8,17 @@
 //! - `virtual_machine`: `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
 //! - `user_assigned_identity`:
 //!   `.../providers/Microsoft.ManagedIdentity/userAssignedIdentities[/{name}]`.
+//! - `vault`: `.../providers/Microsoft.KeyVault/vaults[/{name}]`.
+//! - `authorization`: `{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]`
+//!   and `.../roleDefinitions[/{id}]`.
+//!
+//! Before any handler runs, the request is authorized in one place (`crate::access`).
 
+mod authorization;
 mod resource_group;
 mod subscription;
 mod user_assigned_identity;
+mod vault;
 mod virtual_machine;
 
 use axum::body::Body;
@@ -31,7 +38,21 @@ pub(crate) struct Call {
     pub(crate) state: ArmState,
     pub(crate) caller: Caller,
     pub(crate) context: RequestContext,
+    pub(crate) api_version: ApiVersion,
+    pub(crate) query: Option<String>,
     pub(crate) body: Body,
+}
+
+impl Call {
+    /// The value of query parameter `name` (compared ignoring case), percent-decoded.
+    pub(crate) fn query_parameter(&self, name: &str) -> Option<String> {
+        self.query
+            .as_deref()
+            .into_iter()
+            .flat_map(|query| url::form_urlencoded::parse(query.as_bytes()))
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.into_owned())
+    }
 }
 
 /// The router's only handler: dispatches on the parsed path and the method.
@@ -69,14 +90,21 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
                 correlation_id: id,
             }
         });
+    let method = parts.method;
+    let path = ArmPath::parse(parts.uri.path());
+    if !serves(&path, &method) {
+        return not_allowed(&method);
+    }
+    crate::access::authorize_request(&state, &caller, &path, &method).await?;
     let call = Call {
         state,
         caller,
         context,
+        api_version,
+        query: parts.uri.query().map(str::to_owned),
         body,
     };
-    let method = parts.method;
-    match ArmPath::parse(parts.uri.path()) {
+    match path {
         ArmPath::Subscriptions => match method {
             Method::GET => subscription::list(call).await,
             _ => not_allowed(&method),
@@ -170,6 +198,60 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
                 _ => not_allowed(&method),
             }
         }
+        ArmPath::SubscriptionVaults { subscription_id } => match method {
+            Method::GET => vault::list_in_subscription(call, &subscription_id).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::Vaults {
+            subscription_id,
+            resource_group,
+        } => match method {
+            Method::GET => {
+                vault::list_in_resource_group(call, &subscription_id, &resource_group).await
+            }
+            _ => not_allowed(&method),
+        },
+        ArmPath::Vault {
+            subscription_id,
+            resource_group,
+            name,
+        } => {
+            let address = crate::app::vault::VaultAddress {
+                subscription_id: &subscription_id,
+                resource_group: &resource_group,
+                name: &name,
+            };
+            match method {
+                Method::PUT => vault::put(call, address).await,
+                Method::GET => vault::get(call, address).await,
+                Method::DELETE => vault::delete(call, address).await,
+                _ => not_allowed(&method),
+            }
+        }
+        ArmPath::RoleAssignments { scope } => match method {
+            Method::GET => authorization::list_assignments(call, &scope).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::RoleAssignment { scope, name } => match method {
+            Method::PUT => authorization::put_assignment(call, &scope, &name).await,
+            Method::GET => authorization::get_assignment(call, &scope, &name).await,
+            Method::DELETE => authorization::delete_assignment(call, &scope, &name).await,
+            _ => not_allowed(&method),
+        },
+        ArmPath::RoleDefinitions { scope } => match method {
+            Method::GET => authorization::list_definitions(&call, &scope),
+            _ => not_allowed(&method),
+        },
+        ArmPath::RoleDefinition { scope, id } => match method {
+            Method::GET => authorization::get_definition(&scope, &id),
+            _ => not_allowed(&method),
+        },
+        // A secret is a scope for role assignments; its data lives in the vault's data plane.
+        ArmPath::VaultSecret { .. } => Err(ArmError::InvalidResourceType {
+            resource_type: "vaults/secrets".to_owned(),
+            namespace: crate::path::KEY_VAULT_NAMESPACE.to_owned(),
+            api_version: call.api_version.0,
+        }),
         ArmPath::UnknownNamespace { namespace, .. } => {
             Err(ArmError::InvalidResourceNamespace { namespace })
         }
@@ -180,11 +262,49 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
         } => Err(ArmError::InvalidResourceType {
             resource_type,
             namespace,
-            api_version: api_version.0,
+            api_version: call.api_version.0,
         }),
         ArmPath::OtherInSubscription { .. } | ArmPath::Other => Err(ArmError::NoRoute {
             path: parts.uri.path().to_owned(),
         }),
+    }
+}
+
+/// Whether the API serves `method` on `path`. Paths it does not serve at all count as served:
+/// they are answered with their own 404s.
+fn serves(path: &ArmPath, method: &Method) -> bool {
+    let any_of = |methods: &[Method]| methods.contains(method);
+    match path {
+        ArmPath::Subscriptions
+        | ArmPath::Subscription { .. }
+        | ArmPath::ResourceGroups { .. }
+        | ArmPath::SubscriptionVirtualMachines { .. }
+        | ArmPath::VirtualMachines { .. }
+        | ArmPath::SubscriptionUserAssignedIdentities { .. }
+        | ArmPath::UserAssignedIdentities { .. }
+        | ArmPath::SubscriptionVaults { .. }
+        | ArmPath::Vaults { .. }
+        | ArmPath::RoleAssignments { .. }
+        | ArmPath::RoleDefinitions { .. }
+        | ArmPath::RoleDefinition { .. } => method == Method::GET,
+        ArmPath::ResourceGroup { .. } => any_of(&[
+            Method::PUT,
+            Method::GET,
+            Method::HEAD,
+            Method::PATCH,
+            Method::DELETE,
+        ]),
+        ArmPath::VirtualMachine { .. } | ArmPath::UserAssignedIdentity { .. } => {
+            any_of(&[Method::PUT, Method::GET, Method::PATCH, Method::DELETE])
+        }
+        ArmPath::Vault { .. } | ArmPath::RoleAssignment { .. } => {
+            any_of(&[Method::PUT, Method::GET, Method::DELETE])
+        }
+        ArmPath::VaultSecret { .. }
+        | ArmPath::UnknownNamespace { .. }
+        | ArmPath::UnknownResourceType { .. }
+        | ArmPath::OtherInSubscription { .. }
+        | ArmPath::Other => true,
     }
 }
 

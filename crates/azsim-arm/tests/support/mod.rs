@@ -9,12 +9,14 @@ use azsim_core::{Clock, EventSink, FlowEvent, ManualClock, SharedClock};
 use azsim_entra::{TokenService, TokenServiceConfig};
 use azsim_imds::{AgentConfig, ImdsFleet};
 use azsim_msrp::{Msrp, MsrpConfig};
+use azsim_rbac::{Authorizer, RoleAssignmentProperties, role_assignment_create};
 use azsim_store::Store;
 use azsim_store::directory::{
     Application, PrincipalType, SecretCredential, ServicePrincipal, Tenant, insert_application,
     insert_secret_credential, insert_service_principal, insert_tenant,
 };
 use azsim_store::resources::{Subscription, insert_subscription};
+use azsim_vault::{VaultConfig, VaultService};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -53,6 +55,8 @@ impl EventSink for RecordingSink {
 pub(crate) struct Client {
     pub(crate) tenant_id: String,
     pub(crate) client_id: String,
+    /// Its service principal's object id: what role assignments name.
+    pub(crate) object_id: String,
     pub(crate) secret: String,
 }
 
@@ -63,6 +67,9 @@ pub(crate) struct TestArm {
     pub(crate) http: reqwest::Client,
     pub(crate) arm_url: String,
     pub(crate) token_url: String,
+    pub(crate) vault_url: String,
+    pub(crate) store: Store,
+    /// Owner of the test subscription, as the cloud's bootstrap administrator is.
     pub(crate) admin: Client,
     pub(crate) foreign: Client,
     pub(crate) msrp: Msrp,
@@ -71,8 +78,9 @@ pub(crate) struct TestArm {
 }
 
 impl TestArm {
-    /// Starts a token service and the resource API on 127.0.0.1:0 over a fresh store holding
-    /// the subscription, its tenant, and an admin application in each tenant.
+    /// Starts a token service, the vault data plane and the resource API on 127.0.0.1:0 over
+    /// a fresh store holding the subscription, its tenant, and an admin application in each
+    /// tenant; the subscription's admin is Owner of it.
     pub(crate) async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("azsim.db")).await.unwrap();
@@ -102,10 +110,29 @@ impl TestArm {
         .unwrap();
         drop(conn);
 
+        let (_, created) = role_assignment_create(
+            &store,
+            &shared_clock,
+            &format!("/subscriptions/{SUBSCRIPTION}"),
+            &uuid::Uuid::new_v4().to_string(),
+            &RoleAssignmentProperties {
+                role_definition_id: azsim_rbac::roles::OWNER.to_owned(),
+                principal_id: admin.object_id.clone(),
+                principal_type: None,
+                description: Some("bootstrap administrator".to_owned()),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(created);
+
         let token_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let arm_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let vault_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let token_url = format!("http://{}", token_listener.local_addr().unwrap());
         let arm_url = format!("http://{}", arm_listener.local_addr().unwrap());
+        let vault_url = format!("http://{}/", vault_listener.local_addr().unwrap());
         let token_service = TokenService::new(
             store.clone(),
             shared_clock.clone(),
@@ -133,12 +160,26 @@ impl TestArm {
         )
         .await
         .unwrap();
+        let authorizer = Authorizer::new(store.clone());
+        let vaults = VaultService::new(
+            store.clone(),
+            shared_clock.clone(),
+            events.clone(),
+            token_service.validator(),
+            authorizer.clone(),
+            VaultConfig {
+                public_base_url: vault_url.parse().unwrap(),
+                authority_host: token_url.parse().unwrap(),
+            },
+        );
         let state = ArmState::new(
             store.clone(),
             shared_clock,
             events.clone(),
             token_service.validator(),
             msrp.clone(),
+            authorizer,
+            vaults.clone(),
             ArmConfig {
                 public_base_url: arm_url.parse().unwrap(),
             },
@@ -147,6 +188,7 @@ impl TestArm {
         for (app, listener) in [
             (token_service.router(), token_listener),
             (router(state), arm_listener),
+            (vaults.router(), vault_listener),
         ] {
             let mut stopped = shutdown.subscribe();
             azsim_http::serve(app, listener, async move {
@@ -163,6 +205,8 @@ impl TestArm {
                 .unwrap(),
             arm_url,
             token_url,
+            vault_url,
+            store,
             admin,
             foreign,
             msrp,
@@ -191,6 +235,34 @@ impl TestArm {
         assert_eq!(response.status(), 200, "token request failed");
         let body: Value = response.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new application in the subscription's tenant, with no role anywhere.
+    pub(crate) async fn new_client(&self) -> Client {
+        register_application(&self.store, TENANT, self.clock.unix_seconds()).await
+    }
+
+    /// Has the admin assign `role` (a built-in role GUID) to `principal_id` at `scope` through
+    /// the API; returns the assignment.
+    pub(crate) async fn grant(&self, principal_id: &str, role: &str, scope: &str) -> Value {
+        let token = self.admin_token().await;
+        let (status, body) = self
+            .call(
+                reqwest::Method::PUT,
+                &role_assignment_path(scope, &uuid::Uuid::new_v4().to_string()),
+                &token,
+                Some(serde_json::json!({
+                    "properties": {
+                        "roleDefinitionId": format!(
+                            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+                        ),
+                        "principalId": principal_id,
+                    }
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
     }
 
     /// An admin token for the management audience.
@@ -254,6 +326,27 @@ pub(crate) fn group_path(name: &str) -> String {
     format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/{name}?api-version={API_VERSION}")
 }
 
+/// The api-version the authorization SDK sends.
+pub(crate) const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
+
+/// The path of role assignment `name` at `scope`, with the api-version.
+pub(crate) fn role_assignment_path(scope: &str, name: &str) -> String {
+    format!(
+        "{}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={AUTHORIZATION_API_VERSION}",
+        scope.trim_end_matches('/')
+    )
+}
+
+/// The id of the test subscription.
+pub(crate) fn subscription_scope() -> String {
+    format!("/subscriptions/{SUBSCRIPTION}")
+}
+
+/// The id of a resource group of the test subscription.
+pub(crate) fn group_scope(group: &str) -> String {
+    format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}")
+}
+
 /// The path of a VM of the test subscription, with the compute api-version.
 pub(crate) fn vm_path(group: &str, name: &str) -> String {
     format!(
@@ -274,6 +367,13 @@ async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> 
     )
     .await
     .unwrap();
+    drop(conn);
+    register_application(store, tenant_id, now).await
+}
+
+/// An application with a service principal and a client secret in `tenant_id`.
+async fn register_application(store: &Store, tenant_id: &str, now: i64) -> Client {
+    let mut conn = store.pool().acquire().await.unwrap();
     let client_id = uuid::Uuid::new_v4().to_string();
     insert_application(
         &mut conn,
@@ -311,7 +411,7 @@ async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> 
         &mut conn,
         &SecretCredential {
             credential_id: uuid::Uuid::new_v4().to_string(),
-            object_id,
+            object_id: object_id.clone(),
             secret_sha256: digest,
             not_before: now - 60,
             not_after: now + 365 * 86_400,
@@ -323,6 +423,7 @@ async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> 
     Client {
         tenant_id: tenant_id.to_owned(),
         client_id,
+        object_id,
         secret,
     }
 }
