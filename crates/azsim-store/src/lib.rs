@@ -23,6 +23,8 @@ pub mod role_assignments;
 pub mod settings;
 pub mod signing_keys;
 mod store;
+#[cfg(test)]
+mod test_fixtures;
 pub mod vaults;
 
 pub use error::StoreError;

@@ -557,41 +557,7 @@ fn decode_object(text: &str, what: &'static str) -> Result<Map<String, Value>, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
-
-    const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    const SUBSCRIPTION: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
-
-    async fn store_with_subscription() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("azsim.db"))
-            .await
-            .expect("open store");
-        let mut conn = store.pool().acquire().await.expect("connection");
-        // The directory's own functions belong to another module; a raw row is enough here.
-        sqlx::query(
-            "INSERT INTO tenants (tenant_id, display_name, default_domain, created_at)
-             VALUES (?, 'Test', 'test.example', 0)",
-        )
-        .bind(TENANT)
-        .execute(&mut *conn)
-        .await
-        .expect("insert tenant");
-        insert_subscription(
-            &mut conn,
-            &Subscription {
-                subscription_id: SUBSCRIPTION.to_owned(),
-                tenant_id: TENANT.to_owned(),
-                display_name: "Test subscription".to_owned(),
-                state: "Enabled".to_owned(),
-                created_at: 0,
-            },
-        )
-        .await
-        .expect("insert subscription");
-        drop(conn);
-        (dir, store)
-    }
+    use crate::test_fixtures::{SUBSCRIPTION, store_with_subscription};
 
     fn group_write<'a>(name: &'a str, tags: &'a Map<String, Value>) -> ResourceGroupWrite<'a> {
         ResourceGroupWrite {

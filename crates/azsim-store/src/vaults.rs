@@ -509,42 +509,14 @@ fn decode_object(text: &str, what: &'static str) -> Result<Map<String, Value>, S
 mod tests {
     use super::*;
     use crate::Store;
-    use crate::resources::{
-        ResourceGroupWrite, Subscription, delete_resource_group, insert_subscription,
-        upsert_resource_group,
-    };
+    use crate::resources::{ResourceGroupWrite, delete_resource_group, upsert_resource_group};
 
-    const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    const SUBSCRIPTION: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+    use crate::test_fixtures::{SUBSCRIPTION, TENANT, store_with_subscription};
 
     /// A store holding a tenant, a subscription and the resource groups `rg1` and `rg2`.
     async fn store_with_groups() -> (tempfile::TempDir, Store, i64, i64) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("azsim.db"))
-            .await
-            .expect("open store");
+        let (dir, store) = store_with_subscription().await;
         let mut conn = store.pool().acquire().await.expect("connection");
-        // The directory's own functions belong to another module; a raw row is enough here.
-        sqlx::query(
-            "INSERT INTO tenants (tenant_id, display_name, default_domain, created_at)
-             VALUES (?, 'Test', 'test.example', 0)",
-        )
-        .bind(TENANT)
-        .execute(&mut *conn)
-        .await
-        .expect("insert tenant");
-        insert_subscription(
-            &mut conn,
-            &Subscription {
-                subscription_id: SUBSCRIPTION.to_owned(),
-                tenant_id: TENANT.to_owned(),
-                display_name: "Test subscription".to_owned(),
-                state: "Enabled".to_owned(),
-                created_at: 0,
-            },
-        )
-        .await
-        .expect("insert subscription");
         let tags = Map::new();
         let mut rows = Vec::new();
         for name in ["rg1", "rg2"] {
