@@ -1,0 +1,188 @@
+"""The conformance cases: unmodified client-library code against a running azsim.
+
+Each case runs alone in a fresh Python process (``python cases.py NAME FACTS_FILE``) whose
+environment holds only what a user pointing the library at an emulator would set. A case
+asserts on the values it gets back (token claims, expiry, error kind and text) and exits 0 on
+success; on failure it prints one line saying why and exits 1.
+"""
+
+import json
+import sys
+import time
+import traceback
+import uuid
+
+import jwt
+import msal
+import requests
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+from checks import (
+    CheckFailed,
+    expect_equal,
+    expect_managed_identity_expiry,
+    expect_managed_identity_token,
+    expect_same_id,
+    expect_true,
+    unverified_claims,
+)
+
+MANAGEMENT_RESOURCE = "https://management.azure.com"
+VAULT_RESOURCE = "https://vault.azure.net"
+POD_IDENTITY_HOST = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
+
+
+def pod_identity(vm):
+    """The variable that points the Python clients at a VM's metadata agent."""
+    return {POD_IDENTITY_HOST: vm["env"][POD_IDENTITY_HOST]}
+
+
+def system_assigned_identity(facts):
+    """azure-identity, no arguments: the VM's system-assigned identity."""
+    vm = facts["vm_system"]
+    token = ManagedIdentityCredential().get_token(f"{MANAGEMENT_RESOURCE}/.default")
+    claims = unverified_claims(token.token)
+    expect_managed_identity_token(claims, facts, vm["principal_id"], vm["id"], MANAGEMENT_RESOURCE)
+    expect_true("a system-assigned token carries no xms_az_rid", "xms_az_rid" not in claims)
+    expect_managed_identity_expiry("expires_on", token.expires_on, claims)
+
+
+def expect_user_assigned_token(token, facts):
+    """The checks shared by every way of asking for the user-assigned identity on vm-both."""
+    uami = facts["uami"]
+    claims = unverified_claims(token.token)
+    expect_managed_identity_token(claims, facts, uami["principal_id"], uami["id"], MANAGEMENT_RESOURCE)
+    expect_equal("appid", claims.get("appid"), uami["client_id"])
+    expect_same_id("xms_az_rid", claims.get("xms_az_rid"), facts["vm_both"]["id"])
+    expect_managed_identity_expiry("expires_on", token.expires_on, claims)
+
+
+def user_assigned_by_client_id(facts):
+    """azure-identity with ``client_id``: the user-assigned identity beside a system one."""
+    credential = ManagedIdentityCredential(client_id=facts["uami"]["client_id"])
+    expect_user_assigned_token(credential.get_token(f"{MANAGEMENT_RESOURCE}/.default"), facts)
+
+
+def user_assigned_by_object_id(facts):
+    """azure-identity with ``identity_config={"object_id": ...}``."""
+    credential = ManagedIdentityCredential(identity_config={"object_id": facts["uami"]["principal_id"]})
+    expect_user_assigned_token(credential.get_token(f"{MANAGEMENT_RESOURCE}/.default"), facts)
+
+
+def default_credential_with_client_id(facts):
+    """DefaultAzureCredential with ``AZURE_CLIENT_ID``: its managed-identity link answers."""
+    credential = DefaultAzureCredential()
+    expect_user_assigned_token(credential.get_token(f"{MANAGEMENT_RESOURCE}/.default"), facts)
+
+
+def unknown_client_id_is_refused(facts):
+    """azure-identity with a client id no identity on the VM has: the agent's refusal surfaces."""
+    credential = ManagedIdentityCredential(client_id=str(uuid.uuid4()))
+    try:
+        token = credential.get_token(f"{MANAGEMENT_RESOURCE}/.default")
+    except ClientAuthenticationError as error:
+        # The agent's OAuth error code and description, as the SDK reports them.
+        expect_true(
+            f"the error does not carry the agent's '(invalid_request) Identity not found': {error.message!r}",
+            "(invalid_request) Identity not found" in str(error),
+        )
+        return
+    raise CheckFailed(f"got a token for an unknown client id (oid {unverified_claims(token.token).get('oid')})")
+
+
+def jwks_client_verifies_token(facts):
+    """PyJWT's PyJWKClient verifies a managed-identity token with the tenant's published keys."""
+    vm = facts["vm_system"]
+    tenant = facts["tenant_id"]
+    token = ManagedIdentityCredential().get_token(f"{MANAGEMENT_RESOURCE}/.default").token
+    discovery = requests.get(facts["openid_configuration"], timeout=30)
+    expect_equal("discovery document status", discovery.status_code, 200)
+    jwks_uri = discovery.json()["jwks_uri"]
+    signing_key = jwt.PyJWKClient(jwks_uri).get_signing_key_from_jwt(token)
+    issuer = f"https://sts.windows.net/{tenant}/"
+    claims = jwt.decode(
+        token,
+        signing_key.key,
+        algorithms=["RS256"],
+        audience=MANAGEMENT_RESOURCE,
+        issuer=issuer,
+    )
+    expect_equal("verified oid", claims.get("oid"), vm["principal_id"])
+    # The check must be able to say no: the same token for another audience is refused.
+    try:
+        jwt.decode(token, signing_key.key, algorithms=["RS256"], audience=VAULT_RESOURCE, issuer=issuer)
+    except jwt.InvalidAudienceError:
+        return
+    raise CheckFailed("a management token was accepted for the vault audience")
+
+
+def msal_managed_identity_client(facts):
+    """msal's ManagedIdentityClient (system-assigned), ``acquire_token_for_client``."""
+    vm = facts["vm_system"]
+    client = msal.ManagedIdentityClient(msal.SystemAssignedManagedIdentity(), http_client=requests.Session())
+    result = client.acquire_token_for_client(resource=VAULT_RESOURCE)
+    expect_true(f"msal returned no token: {result.get('error')} {result.get('error_description')}", "access_token" in result)
+    claims = unverified_claims(result["access_token"])
+    expect_managed_identity_token(claims, facts, vm["principal_id"], vm["id"], VAULT_RESOURCE)
+    expect_equal("token_type", result.get("token_type"), "Bearer")
+    expect_equal("token_source", result.get("token_source"), "identity_provider")
+    expect_true(f"expires_in is not an int: {result.get('expires_in')!r}", isinstance(result.get("expires_in"), int))
+    expect_managed_identity_expiry("now + expires_in", int(time.time()) + result["expires_in"], claims)
+    again = client.acquire_token_for_client(resource=VAULT_RESOURCE)
+    expect_equal("second call's token_source", again.get("token_source"), "cache")
+    expect_equal("second call's token", again.get("access_token"), result["access_token"])
+
+
+# name -> (case, environment builder). The builders return the only variables the case's
+# process gets beyond the inherited non-Azure ones.
+CASES = {
+    "azure-identity ManagedIdentityCredential system-assigned": (
+        system_assigned_identity,
+        lambda facts: pod_identity(facts["vm_system"]),
+    ),
+    "azure-identity ManagedIdentityCredential client_id": (
+        user_assigned_by_client_id,
+        lambda facts: pod_identity(facts["vm_both"]),
+    ),
+    "azure-identity ManagedIdentityCredential object_id": (
+        user_assigned_by_object_id,
+        lambda facts: pod_identity(facts["vm_both"]),
+    ),
+    "azure-identity DefaultAzureCredential AZURE_CLIENT_ID": (
+        default_credential_with_client_id,
+        lambda facts: {**pod_identity(facts["vm_both"]), "AZURE_CLIENT_ID": facts["uami"]["client_id"]},
+    ),
+    "azure-identity ManagedIdentityCredential unknown client_id": (
+        unknown_client_id_is_refused,
+        lambda facts: pod_identity(facts["vm_both"]),
+    ),
+    "PyJWT PyJWKClient verifies managed-identity token": (
+        jwks_client_verifies_token,
+        lambda facts: pod_identity(facts["vm_system"]),
+    ),
+    "msal ManagedIdentityClient system-assigned": (
+        msal_managed_identity_client,
+        lambda facts: pod_identity(facts["vm_system"]),
+    ),
+}
+
+
+def main(argv):
+    """Runs the case named in ``argv[1]`` with the facts in the file ``argv[2]``."""
+    name, facts_path = argv[1], argv[2]
+    with open(facts_path, encoding="utf-8") as file:
+        facts = json.load(file)
+    case, _ = CASES[name]
+    try:
+        case(facts)
+    except Exception as error:  # noqa: BLE001 - any failure is the case's verdict
+        traceback.print_exc(file=sys.stderr)
+        why = f"{type(error).__name__}: {error}".strip().splitlines()
+        print(why[0] if why else type(error).__name__)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

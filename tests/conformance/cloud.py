@@ -1,0 +1,154 @@
+"""Prepares a running azsim for the conformance cases, as an administrator would.
+
+Everything goes through the cloud's public surfaces: the token endpoint (client-credentials
+grant with the administrator's secret), the resource API (plain ``requests``), and the
+``azsim vm env`` command for each VM's metadata-agent address, which the resource API does not
+expose (nor does Azure's).
+"""
+
+import json
+import os
+import subprocess
+
+import requests
+
+RESOURCE_GROUP = "conformance"
+LOCATION = "westeurope"
+COMPUTE_API_VERSION = "2024-11-01"
+RESOURCES_API_VERSION = "2024-11-01"
+IDENTITY_API_VERSION = "2024-11-30"
+MANAGEMENT_SCOPE = "https://management.azure.com/.default"
+HTTP_TIMEOUT = 30
+
+
+class SetupError(Exception):
+    """The cloud refused or failed a step of the preparation."""
+
+
+def read_endpoints(data_dir):
+    """Returns the cloud's ``endpoints.json`` as a dict."""
+    with open(os.path.join(data_dir, "endpoints.json"), encoding="utf-8") as file:
+        return json.load(file)
+
+
+def admin_token(endpoints):
+    """Signs the administrator in with its client secret and returns an ARM access token."""
+    response = requests.post(
+        endpoints["token_endpoint"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": endpoints["admin"]["client_id"],
+            "client_secret": endpoints["admin"]["client_secret"],
+            "scope": MANAGEMENT_SCOPE,
+        },
+        timeout=HTTP_TIMEOUT,
+    )
+    if response.status_code != 200:
+        raise SetupError(f"admin sign-in answered {response.status_code}: {response.text}")
+    return response.json()["access_token"]
+
+
+class ResourceApi:
+    """The few resource-API calls the preparation needs, as the administrator."""
+
+    def __init__(self, endpoints, token):
+        self._base = endpoints["resource_manager"].rstrip("/")
+        self._subscription = endpoints["subscription_id"]
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def group_id(self, group):
+        """The ARM id of a resource group."""
+        return f"/subscriptions/{self._subscription}/resourceGroups/{group}"
+
+    def put(self, resource_id, api_version, body):
+        """PUTs a resource and returns the answer's JSON; a non-2xx answer raises."""
+        response = self._session.put(
+            f"{self._base}{resource_id}",
+            params={"api-version": api_version},
+            json=body,
+            timeout=HTTP_TIMEOUT,
+        )
+        if response.status_code not in (200, 201):
+            raise SetupError(f"PUT {resource_id} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def create_group(self, group):
+        """Creates (or updates) a resource group."""
+        return self.put(self.group_id(group), RESOURCES_API_VERSION, {"location": LOCATION})
+
+    def create_user_assigned_identity(self, group, name):
+        """Creates a user-assigned identity and returns the resource (``properties`` hold ids)."""
+        resource_id = (
+            f"{self.group_id(group)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        )
+        return self.put(resource_id, IDENTITY_API_VERSION, {"location": LOCATION})
+
+    def create_vm(self, group, name, identity):
+        """Creates a VM with the given ``identity`` property and returns the resource."""
+        resource_id = f"{self.group_id(group)}/providers/Microsoft.Compute/virtualMachines/{name}"
+        body = {
+            "location": LOCATION,
+            "identity": identity,
+            "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}},
+        }
+        return self.put(resource_id, COMPUTE_API_VERSION, body)
+
+
+def vm_environment(azsim_bin, data_dir, group, name):
+    """Runs ``azsim vm env`` and returns the variables it prints as a dict."""
+    result = subprocess.run(
+        [azsim_bin, "--data-dir", data_dir, "vm", "env", "-g", group, "-n", name],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SetupError(f"azsim vm env for {name} failed: {result.stderr.strip()}")
+    variables = {}
+    for line in result.stdout.splitlines():
+        key, separator, value = line.partition("=")
+        if separator:
+            variables[key.strip()] = value.strip()
+    if "AZURE_POD_IDENTITY_AUTHORITY_HOST" not in variables:
+        raise SetupError(f"azsim vm env for {name} printed no agent address: {result.stdout!r}")
+    return variables
+
+
+def prepare(data_dir, azsim_bin):
+    """Builds the world the cases run in and returns the facts they assert against.
+
+    A resource group holding: ``vm-system`` with a system-assigned identity; ``shared-id``, a
+    user-assigned identity; and ``vm-both`` carrying a system identity and ``shared-id``.
+    """
+    endpoints = read_endpoints(data_dir)
+    api = ResourceApi(endpoints, admin_token(endpoints))
+    api.create_group(RESOURCE_GROUP)
+    uami = api.create_user_assigned_identity(RESOURCE_GROUP, "shared-id")
+    vm_system = api.create_vm(RESOURCE_GROUP, "vm-system", {"type": "SystemAssigned"})
+    vm_both = api.create_vm(
+        RESOURCE_GROUP,
+        "vm-both",
+        {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {uami["id"]: {}}},
+    )
+    return {
+        "tenant_id": endpoints["tenant_id"],
+        "authority_host": endpoints["authority_host"],
+        "openid_configuration": endpoints["openid_configuration"],
+        "vm_system": {
+            "id": vm_system["id"],
+            "principal_id": vm_system["identity"]["principalId"],
+            "env": vm_environment(azsim_bin, data_dir, RESOURCE_GROUP, "vm-system"),
+        },
+        "vm_both": {
+            "id": vm_both["id"],
+            "principal_id": vm_both["identity"]["principalId"],
+            "env": vm_environment(azsim_bin, data_dir, RESOURCE_GROUP, "vm-both"),
+        },
+        "uami": {
+            "id": uami["id"],
+            "principal_id": uami["properties"]["principalId"],
+            "client_id": uami["properties"]["clientId"],
+        },
+    }
