@@ -33,9 +33,17 @@ VAULT_RESOURCE = "https://vault.azure.net"
 POD_IDENTITY_HOST = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
 
 
+APP_SERVICE_VARIABLES = ("IDENTITY_ENDPOINT", "IDENTITY_HEADER")
+
+
 def pod_identity(vm):
     """The variable that points the Python clients at a VM's metadata agent."""
     return {POD_IDENTITY_HOST: vm["env"][POD_IDENTITY_HOST]}
+
+
+def app_service(vm):
+    """The App Service pair (and nothing else) that points every SDK at a VM's agent."""
+    return {name: vm["env"][name] for name in APP_SERVICE_VARIABLES}
 
 
 def system_assigned_identity(facts):
@@ -89,6 +97,28 @@ def unknown_client_id_is_refused(facts):
         )
         return
     raise CheckFailed(f"got a token for an unknown client id (oid {unverified_claims(token.token).get('oid')})")
+
+
+def app_service_system_assigned(facts):
+    """azure-identity, no arguments, App Service source: the VM's system-assigned identity."""
+    vm = facts["vm_system"]
+    token = ManagedIdentityCredential().get_token(f"{VAULT_RESOURCE}/.default")
+    claims = unverified_claims(token.token)
+    expect_managed_identity_token(claims, facts, vm["principal_id"], vm["id"], VAULT_RESOURCE)
+    expect_true("a system-assigned token carries no xms_az_rid", "xms_az_rid" not in claims)
+    expect_managed_identity_expiry("expires_on", token.expires_on, claims)
+
+
+def app_service_user_assigned_by_client_id(facts):
+    """azure-identity with ``client_id``, App Service source: the user-assigned identity."""
+    credential = ManagedIdentityCredential(client_id=facts["uami"]["client_id"])
+    expect_user_assigned_token(credential.get_token(f"{MANAGEMENT_RESOURCE}/.default"), facts)
+
+
+def app_service_user_assigned_by_object_id(facts):
+    """azure-identity with ``identity_config={"object_id": ...}``, App Service source."""
+    credential = ManagedIdentityCredential(identity_config={"object_id": facts["uami"]["principal_id"]})
+    expect_user_assigned_token(credential.get_token(f"{MANAGEMENT_RESOURCE}/.default"), facts)
 
 
 def jwks_client_verifies_token(facts):
@@ -156,6 +186,18 @@ CASES = {
     "azure-identity ManagedIdentityCredential unknown client_id": (
         unknown_client_id_is_refused,
         lambda facts: pod_identity(facts["vm_both"]),
+    ),
+    "azure-identity ManagedIdentityCredential App Service system-assigned": (
+        app_service_system_assigned,
+        lambda facts: app_service(facts["vm_system"]),
+    ),
+    "azure-identity ManagedIdentityCredential App Service client_id": (
+        app_service_user_assigned_by_client_id,
+        lambda facts: app_service(facts["vm_both"]),
+    ),
+    "azure-identity ManagedIdentityCredential App Service object_id": (
+        app_service_user_assigned_by_object_id,
+        lambda facts: app_service(facts["vm_both"]),
     ),
     "PyJWT PyJWKClient verifies managed-identity token": (
         jwks_client_verifies_token,

@@ -25,6 +25,21 @@ class SetupError(Exception):
     """The cloud refused or failed a step of the preparation."""
 
 
+def ca_bundle(endpoints):
+    """What ``requests`` should verify the cloud's certificates with: its CA bundle (absent
+    when the cloud runs with ``--insecure-http``, then the default trust)."""
+    return endpoints.get("ca_bundle") or True
+
+
+def trust_ca_bundle(endpoints):
+    """Sets the variables ``azsim env`` prints for the CA bundle in this process's environment,
+    which every case process inherits: what a user pointing clients at azsim does."""
+    bundle = endpoints.get("ca_bundle")
+    if bundle:
+        os.environ["REQUESTS_CA_BUNDLE"] = bundle
+        os.environ["SSL_CERT_FILE"] = bundle
+
+
 def read_endpoints(data_dir):
     """Returns the cloud's ``endpoints.json`` as a dict."""
     with open(os.path.join(data_dir, "endpoints.json"), encoding="utf-8") as file:
@@ -42,6 +57,7 @@ def admin_token(endpoints):
             "scope": MANAGEMENT_SCOPE,
         },
         timeout=HTTP_TIMEOUT,
+        verify=ca_bundle(endpoints),
     )
     if response.status_code != 200:
         raise SetupError(f"admin sign-in answered {response.status_code}: {response.text}")
@@ -56,6 +72,7 @@ class ResourceApi:
         self._subscription = endpoints["subscription_id"]
         self._session = requests.Session()
         self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session.verify = ca_bundle(endpoints)
 
     def group_id(self, group):
         """The ARM id of a resource group."""
@@ -123,6 +140,7 @@ def prepare(data_dir, azsim_bin):
     user-assigned identity; and ``vm-both`` carrying a system identity and ``shared-id``.
     """
     endpoints = read_endpoints(data_dir)
+    trust_ca_bundle(endpoints)
     api = ResourceApi(endpoints, admin_token(endpoints))
     api.create_group(RESOURCE_GROUP)
     uami = api.create_user_assigned_identity(RESOURCE_GROUP, "shared-id")

@@ -3,8 +3,10 @@
 // Helpers shared by the scenarios are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod app_service_flavour;
 mod authorization_flow;
 mod events;
+mod https;
 mod lifecycle;
 mod protocol_edges;
 mod restart;

@@ -13,7 +13,7 @@ use crate::load::{Throughput, measure};
 const API_VERSION: &str = "2024-11-01";
 const MANAGEMENT: &str = "https://management.azure.com/";
 
-/// The administrator, signed in over HTTP as a script would be.
+/// The administrator, signed in over HTTPS (trusting the cloud's CA) as a script would be.
 pub(crate) struct Admin {
     pub(crate) http: reqwest::Client,
     endpoints: Endpoints,
@@ -22,7 +22,11 @@ pub(crate) struct Admin {
 
 impl Admin {
     async fn sign_in(cloud: &Cloud) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder().no_proxy().build()?;
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(pem) = cloud.ca_certificate_pem() {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes())?);
+        }
+        let http = builder.build()?;
         let mut admin = Self {
             http,
             endpoints: cloud.endpoints().clone(),
@@ -192,7 +196,8 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
         authorization::vault_reads(&admin, &cloud, &group, requests, concurrency).await?;
     let (decisions_few, decisions_many) = authorization::decisions(&cloud, requests).await?;
 
-    // Start-up on an existing data directory (every listener ready, agents restored).
+    // Start-up on an existing data directory (every listener ready, agents restored, a new
+    // server certificate issued from the kept CA).
     cloud.shutdown().await;
     let restart = Instant::now();
     let cloud = Cloud::start(CloudConfig::new(dir.path()).with_any_ports()).await?;
@@ -203,7 +208,7 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
     let mut report = String::new();
     writeln!(
         report,
-        "azsim benchmark ({concurrency} concurrent clients over HTTP, release build)"
+        "azsim benchmark ({concurrency} concurrent clients; resource API, token service and vaults over HTTPS; release build)"
     )?;
     writeln!(
         report,

@@ -15,10 +15,18 @@ pub(crate) struct AdminClient {
 
 impl AdminClient {
     /// Reads `endpoints.json` from the data directory.
+    /// Trusts the cloud's CA (`ca_bundle`) when it serves HTTPS.
     pub(crate) fn from_data_dir(data_dir: &Path) -> anyhow::Result<Self> {
+        let endpoints = Endpoints::read(data_dir)?;
+        let mut http = reqwest::Client::builder().no_proxy();
+        if let Some(ca_bundle) = &endpoints.ca_bundle {
+            let pem = std::fs::read(ca_bundle)
+                .with_context(|| format!("cannot read the CA bundle {ca_bundle}"))?;
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+        }
         Ok(Self {
-            endpoints: Endpoints::read(data_dir)?,
-            http: reqwest::Client::builder().no_proxy().build()?,
+            endpoints,
+            http: http.build()?,
         })
     }
 

@@ -27,6 +27,9 @@ pub(crate) enum Command {
     },
     /// Print the recorded hops of the managed-identity flow, oldest first.
     Events(EventsArgs),
+    /// Print the environment variables that point a shell's Azure clients at the running
+    /// cloud, as the administrator (`KEY=value` lines).
+    Env,
     /// Grant roles (as the administrator).
     Role {
         #[command(subcommand)]
@@ -87,6 +90,10 @@ pub(crate) struct UpArgs {
     /// Address every listener binds.
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: IpAddr,
+    /// Serve the resource API, the token service and the vaults in plain HTTP instead of
+    /// HTTPS. For debugging only: the Azure SDKs refuse bearer tokens over plain HTTP.
+    #[arg(long)]
+    pub(crate) insecure_http: bool,
 }
 
 #[derive(Debug, Subcommand)]

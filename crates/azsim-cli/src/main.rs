@@ -1,8 +1,10 @@
-//! The `azsim` command: `up` starts the fake cloud; `vm env` and `events` inspect a running one;
+//! The `azsim` command: `up` starts the fake cloud; `env` prints the variables that point a
+//! shell at it; `vm env` and `events` inspect a running one;
 //! `role assign` and `secret set` act on it as the administrator.
 
 mod admin;
 mod args;
+mod env;
 mod events;
 mod role;
 mod secret;
@@ -24,6 +26,7 @@ fn main() -> anyhow::Result<()> {
                 command: VmCommand::Env(env),
             } => vm_env::run(&cli.data_dir, env).await,
             Command::Events(events) => events::run(&cli.data_dir, events).await,
+            Command::Env => env::run(&cli.data_dir),
             Command::Role {
                 command: RoleCommand::Assign(assign),
             } => role::assign(&cli.data_dir, assign).await,

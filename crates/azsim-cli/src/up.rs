@@ -9,6 +9,7 @@ use crate::args::UpArgs;
 pub(crate) async fn run(data_dir: &Path, args: UpArgs) -> anyhow::Result<()> {
     let mut config = CloudConfig::new(data_dir);
     config.bind_host = args.host;
+    config.insecure_http = args.insecure_http;
     if args.port == 0 {
         config = config.with_any_ports();
     } else {
@@ -35,11 +36,18 @@ pub(crate) async fn run(data_dir: &Path, args: UpArgs) -> anyhow::Result<()> {
     println!("  admin client id   {}", endpoints.admin.client_id);
     println!("  admin secret      {}", endpoints.admin.client_secret);
     println!("  token endpoint    {}", endpoints.token_endpoint);
+    match &endpoints.ca_bundle {
+        Some(ca_bundle) => println!("  CA bundle         {ca_bundle}"),
+        None => {
+            println!("  CA bundle         none: plain HTTP (--insecure-http), for debugging only")
+        }
+    }
     println!("  database          {}", endpoints.database);
     println!(
         "  endpoints file    {}",
         data_dir.join(ENDPOINTS_FILE).display()
     );
+    println!("Point a shell at it with: eval \"$(azsim env)\"");
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     println!("stopping...");

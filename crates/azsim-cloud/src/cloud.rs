@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use url::Url;
 
 use crate::bootstrap::{self, CloudIdentity};
+use crate::tls::{self, CloudTls};
 use crate::{AdminCredentials, CloudConfig, CloudError, DATABASE_FILE, Endpoints};
 
 /// A running cloud. Dropping it without [`Cloud::shutdown`] aborts its servers.
@@ -35,12 +36,14 @@ pub struct Cloud {
     background: Vec<tokio::task::JoinHandle<()>>,
     shutdown: watch::Sender<bool>,
     startup_time: Duration,
+    tls: Option<CloudTls>,
 }
 
 impl Cloud {
     /// Starts every component: opens (or creates) the store, bootstraps the tenant on first
-    /// start, binds the listeners, brings back the metadata agents of existing VMs, and writes
-    /// `endpoints.json` once everything is ready.
+    /// start, prepares HTTPS (the CA in the data directory, created on first start, and a fresh
+    /// server certificate), binds the listeners, brings back the metadata agents of existing
+    /// VMs, and writes `endpoints.json` once everything is ready.
     pub async fn start(config: CloudConfig) -> Result<Self, CloudError> {
         let started = Instant::now();
         std::fs::create_dir_all(&config.data_dir).map_err(|source| CloudError::DataDir {
@@ -54,12 +57,19 @@ impl Cloud {
         let events = StoreEventSink::spawn(store.clone(), clock.clone());
         let shared_events: azsim_core::SharedEventSink = Arc::new(events.clone());
 
+        let tls = if config.insecure_http {
+            None
+        } else {
+            Some(tls::prepare(&config.data_dir, config.bind_host, &clock)?)
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+
         let token_listener = bind(&config, config.token_service_port, "token service").await?;
         let arm_listener = bind(&config, config.resource_manager_port, "resource API").await?;
         let vault_listener = bind(&config, config.vault_port, "Key Vault").await?;
-        let authority_host = listener_url(&token_listener, "token service")?;
-        let resource_manager = listener_url(&arm_listener, "resource API")?;
-        let key_vault = listener_url(&vault_listener, "Key Vault")?;
+        let authority_host = listener_url(&token_listener, scheme, "token service")?;
+        let resource_manager = listener_url(&arm_listener, scheme, "resource API")?;
+        let key_vault = listener_url(&vault_listener, scheme, "Key Vault")?;
 
         let token_service = TokenService::new(
             store.clone(),
@@ -75,6 +85,7 @@ impl Cloud {
             AgentConfig {
                 authority_host: authority_host.clone(),
                 bind_host: config.bind_host,
+                ca_certificate_pem: tls.as_ref().map(|tls| tls.ca_pem.clone()),
             },
             clock.clone(),
             shared_events.clone(),
@@ -124,14 +135,17 @@ impl Cloud {
                 .local_addr()
                 .map(|address| address.to_string())
                 .unwrap_or_default();
-            let server =
-                azsim_http::serve(router, listener, stopped(&shutdown)).map_err(|source| {
-                    CloudError::Bind {
-                        service,
-                        address,
-                        source,
-                    }
-                })?;
+            let served = match &tls {
+                Some(tls) => {
+                    azsim_http::serve_tls(router, listener, tls.server.clone(), stopped(&shutdown))
+                }
+                None => azsim_http::serve(router, listener, stopped(&shutdown)),
+            };
+            let server = served.map_err(|source| CloudError::Bind {
+                service,
+                address,
+                source,
+            })?;
             servers.push(server);
         }
 
@@ -164,6 +178,7 @@ impl Cloud {
                 trim(&authority_host),
                 identity.tenant_id
             ),
+            ca_bundle: tls.as_ref().map(|tls| tls.ca_path.display().to_string()),
             database: database.display().to_string(),
             pid: std::process::id(),
         };
@@ -188,6 +203,7 @@ impl Cloud {
             background,
             shutdown,
             startup_time,
+            tls,
         })
     }
 
@@ -224,6 +240,11 @@ impl Cloud {
     /// The data directory.
     pub fn data_dir(&self) -> &std::path::Path {
         &self.config.data_dir
+    }
+
+    /// The CA certificate (PEM) the HTTPS listeners chain to; `None` in plain-HTTP mode.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.ca_pem.as_str())
     }
 
     /// How long [`Cloud::start`] took until every listener was ready.
@@ -299,15 +320,19 @@ async fn bind(
         })
 }
 
-/// The base URL a bound listener is reachable at.
-fn listener_url(listener: &TcpListener, service: &'static str) -> Result<Url, CloudError> {
+/// The base URL a bound listener is reachable at, with `scheme` (`https` or `http`).
+fn listener_url(
+    listener: &TcpListener,
+    scheme: &str,
+    service: &'static str,
+) -> Result<Url, CloudError> {
     let address = listener.local_addr().map_err(|source| CloudError::Bind {
         service,
         address: "(bound listener)".into(),
         source,
     })?;
     // A socket address always forms a valid URL authority.
-    Ok(Url::parse(&format!("http://{address}")).expect("a socket address is a valid URL host"))
+    Ok(Url::parse(&format!("{scheme}://{address}")).expect("a socket address is a valid URL host"))
 }
 
 fn trim(url: &Url) -> String {

@@ -1,4 +1,5 @@
-//! How a cloud is started: where its data lives, where it listens, which clock it reads.
+//! How a cloud is started: where its data lives, where it listens, which clock it reads,
+//! whether it speaks HTTPS.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -34,6 +35,9 @@ pub struct CloudConfig {
     /// Whether a background task rolls identity certificates as they fall due. Tests with a
     /// manual clock switch it off and roll explicitly.
     pub roll_certificates_in_background: bool,
+    /// Serve the resource API, the token service and the vaults in plain HTTP instead of
+    /// HTTPS (for debugging only: real clients refuse bearer tokens over plain HTTP).
+    pub insecure_http: bool,
 }
 
 impl CloudConfig {
@@ -48,10 +52,12 @@ impl CloudConfig {
             clock: Arc::new(SystemClock),
             msrp: MsrpConfig::default(),
             roll_certificates_in_background: true,
+            insecure_http: false,
         }
     }
 
-    /// Every listener on a free port, and the given clock: what tests use.
+    /// Every listener on a free port, and the given clock: what tests use (HTTPS, as users run
+    /// it).
     pub fn for_testing(data_dir: impl Into<PathBuf>, clock: SharedClock) -> Self {
         Self {
             resource_manager_port: 0,

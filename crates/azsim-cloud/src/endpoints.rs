@@ -37,6 +37,10 @@ pub struct Endpoints {
     pub token_endpoint: String,
     /// The tenant's v2 OpenID Connect discovery document.
     pub openid_configuration: String,
+    /// The CA certificate (PEM) the HTTPS endpoints chain to, absolute path; absent when the
+    /// cloud serves plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_bundle: Option<String>,
     /// The database file.
     pub database: String,
     /// The process that serves this cloud.

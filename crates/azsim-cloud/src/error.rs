@@ -34,6 +34,12 @@ pub enum CloudError {
     /// MSRP could not start or restore agents.
     #[error("the managed-identity provider failed")]
     Msrp(#[source] azsim_msrp::MsrpError),
+    /// The certificate authority or a server certificate could not be made or read.
+    #[error("cannot prepare the TLS certificates")]
+    Certificate(#[source] azsim_pki::PkiError),
+    /// The server certificate could not be loaded into the TLS library.
+    #[error("cannot serve HTTPS with the issued certificate")]
+    Tls(#[source] azsim_http::TlsError),
     /// `endpoints.json` is missing or unreadable: the cloud was never started here.
     #[error("no running cloud found in {path} (start one with `azsim up`)")]
     NoEndpoints {

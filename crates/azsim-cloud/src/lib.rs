@@ -4,7 +4,8 @@
 //! path, so what the tests prove is what a developer runs.
 //!
 //! # Layout
-//! - [`CloudConfig`]: data directory, listen addresses, clock.
+//! - [`CloudConfig`]: data directory, listen addresses, clock, HTTPS or plain HTTP.
+//! - `tls`: the cloud's own certificate authority (`ca.pem`) and its server certificates.
 //! - [`bootstrap`]: the tenant, subscription and administrator created on first start.
 //! - [`Endpoints`]: the facts written to `endpoints.json` for scripts and people.
 //! - [`Cloud`]: starting, running and stopping it all.
@@ -14,6 +15,7 @@ mod cloud;
 mod config;
 mod endpoints;
 mod error;
+mod tls;
 
 pub use bootstrap::CloudIdentity;
 pub use cloud::Cloud;
@@ -22,6 +24,7 @@ pub use config::{
 };
 pub use endpoints::{AdminCredentials, ENDPOINTS_FILE, Endpoints};
 pub use error::CloudError;
+pub use tls::{CA_CERTIFICATE_FILE, CA_KEY_FILE};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "azsim.db";

@@ -12,6 +12,7 @@ use azsim_http::ServerHandle;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::identity_header::IdentityHeader;
 use crate::model::{AgentConfig, IdentityCredential, VmInstance};
 use crate::token_cache::TokenCache;
 use crate::token_client::{IssuedToken, TokenServiceClient};
@@ -42,12 +43,14 @@ impl ImdsAgent {
         events: SharedEventSink,
     ) -> io::Result<ImdsAgent> {
         let token_client =
-            TokenServiceClient::new(config.authority_host).map_err(io::Error::other)?;
+            TokenServiceClient::new(config.authority_host, config.ca_certificate_pem.as_deref())
+                .map_err(io::Error::other)?;
         let vm_id = instance.vm_id.clone();
         let state = Arc::new(AgentState {
             instance: RwLock::new(instance),
             identities: RwLock::new(Arc::new(identities)),
             cache: TokenCache::default(),
+            identity_header: IdentityHeader::default(),
             token_client,
             clock,
             events,
@@ -82,6 +85,12 @@ impl ImdsAgent {
     /// changed are dropped.
     pub fn set_identities(&self, identities: Vec<IdentityCredential>) {
         self.state.set_identities(identities);
+    }
+
+    /// Sets the secret the App Service endpoint requires as `X-IDENTITY-HEADER`; until it is
+    /// set, that endpoint refuses every request.
+    pub fn set_identity_header(&self, identity_header: String) {
+        self.state.identity_header.set(identity_header);
     }
 
     /// Replaces the VM facts (tags, size, ...).
@@ -123,6 +132,7 @@ pub(crate) struct AgentState {
     // Behind an `Arc` so a request takes a snapshot without copying keys.
     identities: RwLock<Arc<Vec<IdentityCredential>>>,
     pub(crate) cache: TokenCache,
+    pub(crate) identity_header: IdentityHeader,
     pub(crate) token_client: TokenServiceClient,
     pub(crate) clock: SharedClock,
     pub(crate) events: SharedEventSink,

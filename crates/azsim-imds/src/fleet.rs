@@ -71,6 +71,18 @@ impl ImdsFleet {
         Ok(local_addr)
     }
 
+    /// Gives the VM's running agent its App Service secret (`IDENTITY_HEADER`). Returns
+    /// whether an agent was running.
+    pub async fn set_identity_header(&self, vm_id: &str, identity_header: String) -> bool {
+        match self.inner.agents.lock().await.get(vm_id) {
+            Some(agent) => {
+                agent.set_identity_header(identity_header);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Stops the VM's agent. Returns whether one was running.
     pub async fn stop_agent(&self, vm_id: &str) -> bool {
         // Stopped while the map is held, so a following `ensure_agent` for the same address

@@ -14,10 +14,14 @@
 //! - [`assertion`]: the ES256 client assertion sent to the token service.
 //! - [`instance_document`]: the `/metadata/instance` document.
 //! - [`api_version`]: the versions the service accepts.
+//! - [`app_service`]: the App Service flavour (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`) every
+//!   agent also serves at `/msi/token`; [`app_service_error`] is its error dialect.
 //! - [`error`]: the wire error dialects.
 
 pub mod agent;
 pub mod api_version;
+pub mod app_service;
+pub mod app_service_error;
 pub mod assertion;
 pub mod error;
 pub mod fleet;
@@ -26,6 +30,7 @@ pub mod model;
 pub mod selection;
 
 mod http;
+mod identity_header;
 mod query;
 mod token_cache;
 mod token_client;

@@ -74,8 +74,11 @@ impl fmt::Debug for IdentityCredential {
 /// Settings shared by every agent of one cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentConfig {
-    /// Base URL of the token service, e.g. `http://127.0.0.1:PORT`.
+    /// Base URL of the token service, e.g. `https://127.0.0.1:PORT`.
     pub authority_host: url::Url,
     /// The address agents bind when they get no preferred address.
     pub bind_host: IpAddr,
+    /// The CA certificate (PEM) the token service's HTTPS certificate chains to, trusted in
+    /// addition to the system's roots; `None` for a plain-HTTP token service.
+    pub ca_certificate_pem: Option<String>,
 }

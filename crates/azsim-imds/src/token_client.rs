@@ -73,23 +73,35 @@ pub enum TokenServiceError {
     },
 }
 
-/// The HTTP client every agent of the process shares.
+/// The HTTP client every agent of the process that trusts the same CA shares.
 ///
 /// Building a client loads the system's TLS roots, tens of milliseconds; one per agent made
 /// creating a VM, and restoring hundreds of agents at start-up, that much slower. A shared
-/// client also shares its connection pool to the token service.
-fn shared_http_client() -> Result<reqwest::Client, reqwest::Error> {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    if let Some(client) = CLIENT.get() {
+/// client also shares its connection pool to the token service. Clients are kept per extra
+/// CA (each cloud has its own), so no agent trusts another cloud's certificates.
+fn shared_http_client(ca_certificate_pem: Option<&str>) -> Result<reqwest::Client, reqwest::Error> {
+    type Clients = std::collections::HashMap<Option<String>, reqwest::Client>;
+    static CLIENTS: std::sync::OnceLock<std::sync::Mutex<Clients>> = std::sync::OnceLock::new();
+    let clients = CLIENTS.get_or_init(Default::default);
+    let key = ca_certificate_pem.map(str::to_owned);
+    // A panic while holding the lock cannot leave the map half-updated: take it as it is.
+    let mut clients = clients
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
     // The agent talks to the token service directly, never through a proxy a host
     // environment might configure.
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .no_proxy()
-        .timeout(REQUEST_TIMEOUT)
-        .build()?;
-    Ok(CLIENT.get_or_init(|| client).clone())
+        .timeout(REQUEST_TIMEOUT);
+    if let Some(pem) = ca_certificate_pem {
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes())?);
+    }
+    let client = builder.build()?;
+    clients.insert(key, client.clone());
+    Ok(client)
 }
 
 /// Calls `POST {authority_host}/{tenant}/oauth2/token`.
@@ -100,10 +112,14 @@ pub(crate) struct TokenServiceClient {
 }
 
 impl TokenServiceClient {
-    /// A client of the token service at `authority_host`.
-    pub(crate) fn new(authority_host: Url) -> Result<Self, reqwest::Error> {
+    /// A client of the token service at `authority_host`, trusting `ca_certificate_pem` (PEM)
+    /// besides the system's roots.
+    pub(crate) fn new(
+        authority_host: Url,
+        ca_certificate_pem: Option<&str>,
+    ) -> Result<Self, reqwest::Error> {
         Ok(Self {
-            http: shared_http_client()?,
+            http: shared_http_client(ca_certificate_pem)?,
             authority_host,
         })
     }
@@ -225,13 +241,15 @@ mod tests {
 
     #[test]
     fn token_url_appends_tenant_and_v1_path() {
-        let client = TokenServiceClient::new(Url::parse("http://127.0.0.1:4000").unwrap()).unwrap();
+        let client =
+            TokenServiceClient::new(Url::parse("http://127.0.0.1:4000").unwrap(), None).unwrap();
         assert_eq!(
             client.token_url("tenant-1").unwrap().as_str(),
             "http://127.0.0.1:4000/tenant-1/oauth2/token"
         );
         let client =
-            TokenServiceClient::new(Url::parse("https://login.example/prefix/").unwrap()).unwrap();
+            TokenServiceClient::new(Url::parse("https://login.example/prefix/").unwrap(), None)
+                .unwrap();
         assert_eq!(
             client.token_url("t").unwrap().as_str(),
             "https://login.example/prefix/t/oauth2/token"

@@ -14,11 +14,14 @@
 //! - [`authority`]: loading or creating MSRP's certificate authority.
 //! - [`credential`]: issuing an identity certificate and registering it in the directory.
 //! - [`agents`]: turning store rows into what a metadata agent is given.
+//! - `identity_header`: each VM's App Service secret (`IDENTITY_HEADER`), created once and
+//!   handed to its agent.
 
 mod agents;
 mod authority;
 mod credential;
 mod error;
+mod identity_header;
 mod msrp;
 mod user_assigned;
 

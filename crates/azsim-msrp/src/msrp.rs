@@ -272,6 +272,8 @@ impl Msrp {
         if preferred != Some(address) {
             set_imds_address(&mut conn, vm_row, &address.to_string()).await?;
         }
+        self.configure_identity_header(&mut conn, vm_row, &vm.vm_id)
+            .await?;
         if !client_ids.is_empty() {
             self.inner.events.record(FlowEvent {
                 source: "msrp".into(),

@@ -14,6 +14,7 @@
 //! - [`events`]: the flow-event log, and [`events::StoreEventSink`].
 //! - [`settings`]: facts fixed at first start (tenant id, subscription id, ...).
 
+pub mod agent_secrets;
 pub mod directory;
 mod error;
 pub mod events;

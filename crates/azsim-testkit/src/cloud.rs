@@ -27,11 +27,13 @@ impl FakeCloud {
             .expect("temporary directory");
         let clock = Arc::new(ManualClock::starting_now());
         let cloud = start_cloud(dir.path(), &clock).await;
+        // The CA is kept across restarts, so one client serves the cloud's whole life.
+        let http = http_client(cloud.ca_certificate_pem());
         Self {
             cloud: Some(cloud),
             clock,
             dir: Some(dir),
-            http: http_client(),
+            http,
         }
     }
 
@@ -59,7 +61,8 @@ impl FakeCloud {
         &self.clock
     }
 
-    /// An HTTP client that never goes through a proxy.
+    /// An HTTP client that never goes through a proxy and trusts the cloud's CA (besides the
+    /// system's roots), as a user's client configured with `REQUESTS_CA_BUNDLE` does.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
@@ -97,9 +100,12 @@ async fn start_cloud(dir: &Path, clock: &Arc<ManualClock>) -> Cloud {
         .expect("the cloud starts")
 }
 
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("an HTTP client")
+fn http_client(ca_certificate_pem: Option<&str>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().no_proxy();
+    if let Some(pem) = ca_certificate_pem {
+        builder = builder.add_root_certificate(
+            reqwest::Certificate::from_pem(pem.as_bytes()).expect("the cloud's CA is valid PEM"),
+        );
+    }
+    builder.build().expect("an HTTP client")
 }

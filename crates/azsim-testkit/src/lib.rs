@@ -24,6 +24,7 @@ pub mod vault;
 
 pub use cloud::FakeCloud;
 pub use response::ApiResponse;
+pub use vault::KEY_VAULT_RESOURCE;
 
 /// The api-version the helpers send to the resource API.
 pub const ARM_API_VERSION: &str = "2024-11-01";

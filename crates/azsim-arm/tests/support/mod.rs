@@ -147,6 +147,7 @@ impl TestArm {
             AgentConfig {
                 authority_host: token_url.parse().unwrap(),
                 bind_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                ca_certificate_pem: None,
             },
             shared_clock.clone(),
             events.clone(),

@@ -1,8 +1,10 @@
 //! The agent's HTTP surface: routes, the GET-only rule, and answers for unknown paths.
 
+mod app_service;
 mod guard;
 mod info;
 mod instance;
+mod issue;
 mod token;
 
 use std::sync::Arc;
@@ -13,8 +15,10 @@ use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use azsim_http::RequestContext;
 
 use crate::agent::AgentState;
+use crate::app_service_error::{AppServiceError, AppServiceFailure};
 use crate::error::{IdentityError, MetadataError};
 
 /// The router of one agent.
@@ -23,6 +27,10 @@ pub(crate) fn router(state: Arc<AgentState>) -> Router {
         .route(
             "/metadata/identity/oauth2/token",
             get(token::identity_token_issue),
+        )
+        .route(
+            crate::app_service::APP_SERVICE_TOKEN_PATH,
+            get(app_service::app_service_token_issue),
         )
         .route("/metadata/identity/info", get(info::identity_info_view))
         .route("/metadata/instance", get(instance::instance_view))
@@ -44,13 +52,34 @@ fn is_identity_path(path: &str) -> bool {
     path == "/metadata/identity" || path.starts_with("/metadata/identity/")
 }
 
+/// Whether `path` belongs to the App Service endpoint, which answers errors in its own form.
+fn is_app_service_path(path: &str) -> bool {
+    path == "/msi" || path.starts_with("/msi/")
+}
+
+/// An App Service error answer carrying the request's correlation id.
+fn app_service_failure(request: &Request, error: AppServiceError) -> Response {
+    let correlation_id = request
+        .extensions()
+        .get::<RequestContext>()
+        .map(|context| context.correlation_id.clone())
+        .unwrap_or_default();
+    AppServiceFailure {
+        error,
+        correlation_id,
+    }
+    .into_response()
+}
+
 /// The service supports GET only, on every path (known or not), so other methods are
 /// refused before routing. Axum would otherwise answer HEAD through the GET handlers.
 async fn only_get(request: Request, next: Next) -> Response {
     if request.method() == Method::GET {
         return next.run(request).await;
     }
-    if is_identity_path(request.uri().path()) {
+    if is_app_service_path(request.uri().path()) {
+        app_service_failure(&request, AppServiceError::MethodNotAllowed)
+    } else if is_identity_path(request.uri().path()) {
         IdentityError::MethodNotAllowed.into_response()
     } else {
         MetadataError::MethodNotAllowed.into_response()
@@ -58,7 +87,9 @@ async fn only_get(request: Request, next: Next) -> Response {
 }
 
 async fn not_found(request: Request) -> Response {
-    if is_identity_path(request.uri().path()) {
+    if is_app_service_path(request.uri().path()) {
+        app_service_failure(&request, AppServiceError::NotFound)
+    } else if is_identity_path(request.uri().path()) {
         IdentityError::NotFound.into_response()
     } else {
         MetadataError::NotFound.into_response()

@@ -6,18 +6,17 @@ use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use azsim_core::{FlowEvent, FlowStep};
 use azsim_http::RequestContext;
 use serde::Serialize;
 
 use super::guard;
+use super::issue::{self, IssueError, TokenRequest};
 use crate::agent::AgentState;
 use crate::api_version::Category;
 use crate::error::{IdentityError, json_response};
-use crate::model::IdentityKind;
 use crate::query::QueryParams;
-use crate::selection::{IdentitySelector, select_identity};
-use crate::token_client::{IssuedToken, TokenServiceError};
+use crate::selection::IdentitySelector;
+use crate::token_client::IssuedToken;
 
 /// The success body. Field order is the order the real service writes, and every value is
 /// a string, numbers included, as its clients expect.
@@ -52,68 +51,27 @@ pub(super) async fn identity_token_issue(
         query.get("object_id"),
         query.get("msi_res_id"),
     )?;
-    let bypass_cache = query.get("bypass_cache") == Some("true");
-    let correlation_id = context
-        .map(|Extension(context)| context.correlation_id)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let agent_name = format!("imds:{}", state.instance().name);
-    state.events.record(FlowEvent {
-        source: "workload".to_owned(),
-        target: agent_name.clone(),
-        step: Some(FlowStep::RequestToken),
-        correlation_id: correlation_id.clone(),
-        summary: format!("code on the VM asks for a token for {resource}"),
-    });
-
-    let identities = state.identities();
-    let credential = select_identity(&identities, &selector)?;
-    let now = state.clock.unix_seconds();
-    let cached = if bypass_cache {
-        None
-    } else {
-        state.cache.get(&credential.client_id, &resource, now)
-    };
-    let token = match cached {
-        Some(token) => {
-            tracing::debug!(client_id = %credential.client_id, resource = %resource, "token served from cache");
-            token
-        }
-        None => {
-            state.events.record(FlowEvent {
-                source: agent_name,
-                target: "entra".to_owned(),
-                step: Some(FlowStep::IssueToken),
-                correlation_id: correlation_id.clone(),
-                summary: format!(
-                    "metadata agent asks for a token for {resource} as client {} with a client assertion",
-                    credential.client_id
-                ),
-            });
-            // A user-assigned identity is shared by VMs: its token names the VM it serves.
-            let compute_resource_id = (credential.kind == IdentityKind::UserAssigned)
-                .then(|| state.instance().resource_id);
-            let token = state
-                .token_client
-                .request_token(
-                    credential,
-                    &resource,
-                    compute_resource_id.as_deref(),
-                    &correlation_id,
-                    now,
-                )
-                .await
-                .inspect_err(|error| log_token_service_error(error, &credential.client_id))
-                .map_err(IdentityError::TokenService)?;
-            state.cache_if_current(credential, &resource, token.clone());
-            tracing::debug!(client_id = %credential.client_id, resource = %resource, "token obtained from the token service");
-            token
-        }
-    };
+    let correlation_id = issue::correlation_id(context);
+    let issued = issue::issue_token(
+        &state,
+        TokenRequest {
+            resource: &resource,
+            selector: &selector,
+            bypass_cache: query.get("bypass_cache") == Some("true"),
+            correlation_id: &correlation_id,
+            endpoint: "the IMDS endpoint",
+        },
+    )
+    .await
+    .map_err(|error| match error {
+        IssueError::Selection(error) => IdentityError::Selection(error),
+        IssueError::TokenService(error) => IdentityError::TokenService(error),
+    })?;
     // Read the clock again: the call to the token service took time.
     let now = state.clock.unix_seconds();
     Ok(token_response(
-        &token,
-        &credential.client_id,
+        &issued.token,
+        &issued.client_id,
         &resource,
         now,
     ))
@@ -131,21 +89,6 @@ fn token_response(token: &IssuedToken, client_id: &str, resource: &str, now: i64
         token_type: "Bearer",
     };
     json_response(StatusCode::OK, &body)
-}
-
-/// Logs a failed token-service call once, here, where it is turned into the wire answer.
-fn log_token_service_error(error: &TokenServiceError, client_id: &str) {
-    let error_ref = error as &dyn std::error::Error;
-    match error {
-        TokenServiceError::Rejected { .. } => {
-            tracing::debug!(
-                error = error_ref,
-                client_id,
-                "token service refused the request"
-            );
-        }
-        _ => tracing::warn!(error = error_ref, client_id, "token service call failed"),
-    }
 }
 
 #[cfg(test)]

@@ -170,3 +170,45 @@ async fn stop_all_stops_every_agent() {
     assert!(TcpStream::connect(first).await.is_err());
     assert!(TcpStream::connect(second).await.is_err());
 }
+
+#[tokio::test]
+async fn fleet_hands_the_identity_header_to_the_running_agent_only() {
+    let fleet = fleet().await;
+    let vm = instance("vm-h");
+    assert!(
+        !fleet
+            .set_identity_header(&vm.vm_id, "early".to_owned())
+            .await
+    );
+    let address = fleet
+        .ensure_agent(
+            vm.clone(),
+            vec![identity(IdentityKind::SystemAssigned, 1)],
+            None,
+        )
+        .await
+        .unwrap();
+
+    assert!(
+        fleet
+            .set_identity_header(&vm.vm_id, "s3cr3t".to_owned())
+            .await
+    );
+
+    let status_with = |secret: &'static str| async move {
+        crate::support::client()
+            .get(format!(
+                "http://{address}/msi/token?api-version=2019-08-01&resource=r"
+            ))
+            .header("X-IDENTITY-HEADER", secret)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status_with("early").await, 401);
+    // Accepted: the request goes on to the (unreachable) token service.
+    assert_eq!(status_with("s3cr3t").await, 500);
+    fleet.stop_all().await;
+}

@@ -4,6 +4,7 @@
 // lint's test exemption covers.
 #![allow(clippy::unwrap_used)]
 
+mod app_service;
 mod fleet;
 mod instance;
 mod support;

@@ -122,6 +122,7 @@ pub(crate) async fn config() -> AgentConfig {
     AgentConfig {
         authority_host: unreachable_authority().await,
         bind_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ca_certificate_pem: None,
     }
 }
 

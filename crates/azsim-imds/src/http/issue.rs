@@ -1,0 +1,135 @@
+//! The token path both identity endpoints share (IMDS and the App Service flavour): pick the
+//! identity, serve a cached token or get a fresh one from the token service, record the hops.
+
+use axum::Extension;
+use azsim_core::{FlowEvent, FlowStep};
+use azsim_http::RequestContext;
+
+use crate::agent::AgentState;
+use crate::model::IdentityKind;
+use crate::selection::{IdentitySelector, SelectionError, select_identity};
+use crate::token_client::{IssuedToken, TokenServiceError};
+
+/// What a workload asked for, whichever endpoint it called.
+#[derive(Debug)]
+pub(super) struct TokenRequest<'a> {
+    /// The audience (`resource=`).
+    pub(super) resource: &'a str,
+    /// Which identity.
+    pub(super) selector: &'a IdentitySelector,
+    /// Skip the cache (`bypass_cache=true`, IMDS only).
+    pub(super) bypass_cache: bool,
+    /// The correlation id passed on to the token service.
+    pub(super) correlation_id: &'a str,
+    /// The endpoint's name in the flow events ("the IMDS endpoint", ...).
+    pub(super) endpoint: &'static str,
+}
+
+/// A token and the identity it was issued to.
+#[derive(Debug)]
+pub(super) struct IssuedFor {
+    pub(super) token: IssuedToken,
+    pub(super) client_id: String,
+}
+
+/// Why no token was served; each endpoint turns it into its own wire error.
+#[derive(Debug)]
+pub(super) enum IssueError {
+    /// No identity could be chosen.
+    Selection(SelectionError),
+    /// The token service gave no token.
+    TokenService(TokenServiceError),
+}
+
+/// The request's correlation id (set by the request-context middleware), or a fresh one.
+pub(super) fn correlation_id(context: Option<Extension<RequestContext>>) -> String {
+    context
+        .map(|Extension(context)| context.correlation_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Serves `request`: the chosen identity's cached token for the resource, or a fresh one.
+pub(super) async fn issue_token(
+    state: &AgentState,
+    request: TokenRequest<'_>,
+) -> Result<IssuedFor, IssueError> {
+    let TokenRequest {
+        resource,
+        selector,
+        bypass_cache,
+        correlation_id,
+        endpoint,
+    } = request;
+    let agent_name = format!("imds:{}", state.instance().name);
+    state.events.record(FlowEvent {
+        source: "workload".to_owned(),
+        target: agent_name.clone(),
+        step: Some(FlowStep::RequestToken),
+        correlation_id: correlation_id.to_owned(),
+        summary: format!("code on the VM asks {endpoint} for a token for {resource}"),
+    });
+
+    let identities = state.identities();
+    let credential = select_identity(&identities, selector).map_err(IssueError::Selection)?;
+    let now = state.clock.unix_seconds();
+    let cached = if bypass_cache {
+        None
+    } else {
+        state.cache.get(&credential.client_id, resource, now)
+    };
+    let token = match cached {
+        Some(token) => {
+            tracing::debug!(client_id = %credential.client_id, resource = %resource, "token served from cache");
+            token
+        }
+        None => {
+            state.events.record(FlowEvent {
+                source: agent_name,
+                target: "entra".to_owned(),
+                step: Some(FlowStep::IssueToken),
+                correlation_id: correlation_id.to_owned(),
+                summary: format!(
+                    "metadata agent asks for a token for {resource} as client {} with a client assertion",
+                    credential.client_id
+                ),
+            });
+            // A user-assigned identity is shared by VMs: its token names the VM it serves.
+            let compute_resource_id = (credential.kind == IdentityKind::UserAssigned)
+                .then(|| state.instance().resource_id);
+            let token = state
+                .token_client
+                .request_token(
+                    credential,
+                    resource,
+                    compute_resource_id.as_deref(),
+                    correlation_id,
+                    now,
+                )
+                .await
+                .inspect_err(|error| log_token_service_error(error, &credential.client_id))
+                .map_err(IssueError::TokenService)?;
+            state.cache_if_current(credential, resource, token.clone());
+            tracing::debug!(client_id = %credential.client_id, resource = %resource, "token obtained from the token service");
+            token
+        }
+    };
+    Ok(IssuedFor {
+        token,
+        client_id: credential.client_id.clone(),
+    })
+}
+
+/// Logs a failed token-service call once, here, where it is turned into the wire answer.
+fn log_token_service_error(error: &TokenServiceError, client_id: &str) {
+    let error_ref = error as &dyn std::error::Error;
+    match error {
+        TokenServiceError::Rejected { .. } => {
+            tracing::debug!(
+                error = error_ref,
+                client_id,
+                "token service refused the request"
+            );
+        }
+        _ => tracing::warn!(error = error_ref, client_id, "token service call failed"),
+    }
+}
