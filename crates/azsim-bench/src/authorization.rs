@@ -9,24 +9,36 @@ use azsim_cloud::Cloud;
 use azsim_core::{SharedClock, SystemClock};
 use azsim_rbac::Authorizer;
 use azsim_rbac::seed::{DecisionCase, run_decisions, seed_role_assignments};
+use azsim_store::Store;
 use serde_json::json;
 
 use crate::load::{Throughput, measure};
 use crate::scenario::{Admin, check};
 
-/// Decisions per second with `small` assignments in the tenant, then with 10,000.
+/// Decisions per second with 300 assignments in the tenant, then with 10,000. Each size gets a
+/// store of its own (the seeded assignment names are fixed), in the cloud's subscription.
 pub(crate) async fn decisions(
     cloud: &Cloud,
     decisions: usize,
 ) -> anyhow::Result<(Throughput, Throughput)> {
     let clock: SharedClock = Arc::new(SystemClock);
     let subscription = &cloud.endpoints().subscription_id;
-    let authorizer = Authorizer::new(cloud.store().clone());
-    let few = seed_role_assignments(cloud.store(), &clock, subscription, 300, 100).await?;
-    let small = time_decisions(&authorizer, &few.cases, decisions).await?;
-    let many = seed_role_assignments(cloud.store(), &clock, subscription, 9_700, 3_200).await?;
-    let large = time_decisions(&authorizer, &many.cases, decisions).await?;
-    Ok((small, large))
+    let mut figures = Vec::new();
+    for (assignments, principals) in [(300, 100), (10_000, 3_300)] {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("rbac.db")).await?;
+        let seeded =
+            seed_role_assignments(&store, &clock, subscription, assignments, principals).await?;
+        anyhow::ensure!(
+            seeded.assignments == assignments,
+            "seeded {}",
+            seeded.assignments
+        );
+        let authorizer = Authorizer::new(store.clone());
+        figures.push(time_decisions(&authorizer, &seeded.cases, decisions).await?);
+        store.close().await;
+    }
+    Ok((figures[0], figures[1]))
 }
 
 async fn time_decisions(
