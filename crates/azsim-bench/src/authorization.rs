@@ -35,6 +35,8 @@ pub(crate) async fn decisions(
             seeded.assignments
         );
         let authorizer = Authorizer::new(store.clone());
+        // One untimed pass warms the connection pool and the page cache.
+        time_decisions(&authorizer, &seeded.cases, 1).await?;
         figures.push(time_decisions(&authorizer, &seeded.cases, decisions).await?);
         store.close().await;
     }
