@@ -15,10 +15,13 @@ import uuid
 import jwt
 import msal
 import requests
-from azure.core.exceptions import ClientAuthenticationError
-from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from azure.identity import ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential
+from azure.keyvault.secrets import SecretClient
+from azure.mgmt.resource.resources import ResourceManagementClient
 
 from checks import (
+    EXPIRY_TOLERANCE,
     CheckFailed,
     expect_equal,
     expect_managed_identity_expiry,
@@ -29,6 +32,7 @@ from checks import (
 )
 
 MANAGEMENT_RESOURCE = "https://management.azure.com"
+MANAGEMENT_SCOPE = f"{MANAGEMENT_RESOURCE}/.default"
 VAULT_RESOURCE = "https://vault.azure.net"
 POD_IDENTITY_HOST = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
 
@@ -164,6 +168,105 @@ def msal_managed_identity_client(facts):
     expect_equal("second call's token", again.get("access_token"), result["access_token"])
 
 
+def expect_app_token(claims, facts):
+    """Fails unless the claims are those of a v1 ARM token of the administrator's application,
+    signed in with its client secret (``appidacr`` 1)."""
+    tenant = facts["tenant_id"]
+    expect_equal("appid", claims.get("appid"), facts["admin"]["client_id"])
+    expect_equal("tid", claims.get("tid"), tenant)
+    expect_equal("aud", claims.get("aud"), MANAGEMENT_RESOURCE)
+    expect_equal("iss", claims.get("iss"), f"https://sts.windows.net/{tenant}/")
+    expect_equal("ver", claims.get("ver"), "1.0")
+    expect_equal("appidacr", claims.get("appidacr"), "1")
+    expect_true("an application token carries an oid", isinstance(claims.get("oid"), str))
+
+
+def admin_secret_credential(facts):
+    """azure-identity's ClientSecretCredential for the administrator, pointed at azsim."""
+    return ClientSecretCredential(
+        facts["tenant_id"],
+        facts["admin"]["client_id"],
+        facts["admin"]["client_secret"],
+        authority=facts["authority_host"],
+        disable_instance_discovery=True,
+    )
+
+
+def client_secret_credential(facts):
+    """azure-identity's ClientSecretCredential: the administrator's ARM token."""
+    token = admin_secret_credential(facts).get_token(MANAGEMENT_SCOPE)
+    claims = unverified_claims(token.token)
+    expect_app_token(claims, facts)
+    expect_true(
+        f"expires_on {token.expires_on} is more than {EXPIRY_TOLERANCE} s from the token's exp {claims.get('exp')}",
+        abs(token.expires_on - claims["exp"]) <= EXPIRY_TOLERANCE,
+    )
+
+
+def msal_confidential_client_secret(facts):
+    """msal's ConfidentialClientApplication with a client secret, ``acquire_token_for_client``."""
+    app = msal.ConfidentialClientApplication(
+        facts["admin"]["client_id"],
+        client_credential=facts["admin"]["client_secret"],
+        authority=f"{facts['authority_host']}/{facts['tenant_id']}",
+        instance_discovery=False,
+    )
+    result = app.acquire_token_for_client(scopes=[MANAGEMENT_SCOPE])
+    expect_true(f"msal returned no token: {result.get('error')} {result.get('error_description')}", "access_token" in result)
+    expect_app_token(unverified_claims(result["access_token"]), facts)
+    expect_equal("token_type", result.get("token_type"), "Bearer")
+    expect_equal("token_source", result.get("token_source"), "identity_provider")
+    again = app.acquire_token_for_client(scopes=[MANAGEMENT_SCOPE])
+    expect_equal("second call's token_source", again.get("token_source"), "cache")
+
+
+def key_vault_refuses_ungranted_secret(facts):
+    """azure-keyvault-secrets with ManagedIdentityCredential: after the vault's challenge and a
+    managed-identity token, a secret outside the identity's grant is refused with
+    ``ForbiddenByRbac``."""
+    client = SecretClient(
+        vault_url=facts["vault"]["uri"],
+        credential=ManagedIdentityCredential(),
+        verify_challenge_resource=False,
+    )
+    try:
+        secret = client.get_secret("not-granted")
+    except HttpResponseError as error:
+        expect_equal("status code", error.status_code, 403)
+        expect_equal("error code", error.error.code if error.error else None, "Forbidden")
+        inner = error.error.innererror if error.error else None
+        expect_equal("inner error code", (inner or {}).get("code"), "ForbiddenByRbac")
+        expect_true(
+            f"the message does not name the caller's principal: {error.error.message!r}",
+            facts["vm_system"]["principal_id"] in (error.error.message or ""),
+        )
+        return
+    raise CheckFailed(f"read a secret the identity was not granted (version {secret.properties.version})")
+
+
+def resource_group_lifecycle(facts):
+    """azure-mgmt-resource with ClientSecretCredential: create, list and delete a group."""
+    client = ResourceManagementClient(
+        admin_secret_credential(facts),
+        facts["subscription_id"],
+        base_url=facts["resource_manager"],
+        credential_scopes=[MANAGEMENT_SCOPE],
+    )
+    name = f"conformance-{uuid.uuid4().hex[:8]}"
+    created = client.resource_groups.create_or_update(name, {"location": "westeurope", "tags": {"case": "mgmt"}})
+    expect_equal("created name", created.name, name)
+    expect_equal("created location", created.location, "westeurope")
+    expect_equal("created tags", created.tags, {"case": "mgmt"})
+    expect_equal("provisioning state", created.properties.provisioning_state, "Succeeded")
+    expect_same_id("created id", created.id, f"/subscriptions/{facts['subscription_id']}/resourceGroups/{name}")
+    listed = [group.name for group in client.resource_groups.list()]
+    expect_true(f"{name} is not in the listed groups {listed}", name in listed)
+    client.resource_groups.begin_delete(name).result()
+    listed = [group.name for group in client.resource_groups.list()]
+    expect_true(f"{name} is still listed after delete: {listed}", name not in listed)
+    expect_equal("check_existence after delete", client.resource_groups.check_existence(name), False)
+
+
 # name -> (case, environment builder). The builders return the only variables the case's
 # process gets beyond the inherited non-Azure ones.
 CASES = {
@@ -206,6 +309,22 @@ CASES = {
     "msal ManagedIdentityClient system-assigned": (
         msal_managed_identity_client,
         lambda facts: pod_identity(facts["vm_system"]),
+    ),
+    "azure-identity ClientSecretCredential": (
+        client_secret_credential,
+        lambda facts: {},
+    ),
+    "msal ConfidentialClientApplication client secret": (
+        msal_confidential_client_secret,
+        lambda facts: {},
+    ),
+    "azure-keyvault-secrets SecretClient ForbiddenByRbac": (
+        key_vault_refuses_ungranted_secret,
+        lambda facts: pod_identity(facts["vm_system"]),
+    ),
+    "azure-mgmt-resource ResourceManagementClient resource groups": (
+        resource_group_lifecycle,
+        lambda facts: {},
     ),
 }
 

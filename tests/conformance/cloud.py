@@ -9,6 +9,7 @@ expose (nor does Azure's).
 import json
 import os
 import subprocess
+import uuid
 
 import requests
 
@@ -17,6 +18,12 @@ LOCATION = "westeurope"
 COMPUTE_API_VERSION = "2024-11-01"
 RESOURCES_API_VERSION = "2024-11-01"
 IDENTITY_API_VERSION = "2024-11-30"
+KEY_VAULT_API_VERSION = "2026-05-15"
+AUTHORIZATION_API_VERSION = "2022-04-01"
+KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+VAULT_NAME = "kv-conformance"
+# The one secret of the vault the system-assigned VM identity is granted; any other is not.
+GRANTED_SECRET = "granted-secret"
 MANAGEMENT_SCOPE = "https://management.azure.com/.default"
 HTTP_TIMEOUT = 30
 
@@ -101,6 +108,28 @@ class ResourceApi:
         )
         return self.put(resource_id, IDENTITY_API_VERSION, {"location": LOCATION})
 
+    def create_vault(self, group, name, tenant_id):
+        """Creates an RBAC-authorised key vault and returns the resource (``vaultUri`` in it)."""
+        resource_id = f"{self.group_id(group)}/providers/Microsoft.KeyVault/vaults/{name}"
+        body = {
+            "location": LOCATION,
+            "properties": {
+                "tenantId": tenant_id,
+                "sku": {"family": "A", "name": "standard"},
+                "enableRbacAuthorization": True,
+            },
+        }
+        return self.put(resource_id, KEY_VAULT_API_VERSION, body)
+
+    def assign_role(self, scope, role_id, principal_id):
+        """Grants the built-in role ``role_id`` to ``principal_id`` at ``scope``."""
+        definition = (
+            f"/subscriptions/{self._subscription}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"
+        )
+        body = {"properties": {"roleDefinitionId": definition, "principalId": principal_id}}
+        resource_id = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}"
+        return self.put(resource_id, AUTHORIZATION_API_VERSION, body)
+
     def create_vm(self, group, name, identity):
         """Creates a VM with the given ``identity`` property and returns the resource."""
         resource_id = f"{self.group_id(group)}/providers/Microsoft.Compute/virtualMachines/{name}"
@@ -137,7 +166,9 @@ def prepare(data_dir, azsim_bin):
     """Builds the world the cases run in and returns the facts they assert against.
 
     A resource group holding: ``vm-system`` with a system-assigned identity; ``shared-id``, a
-    user-assigned identity; and ``vm-both`` carrying a system identity and ``shared-id``.
+    user-assigned identity; ``vm-both`` carrying a system identity and ``shared-id``; and the
+    vault ``kv-conformance``, on whose secret ``granted-secret`` (alone) ``vm-system``'s
+    identity holds Key Vault Secrets Officer.
     """
     endpoints = read_endpoints(data_dir)
     trust_ca_bundle(endpoints)
@@ -150,10 +181,23 @@ def prepare(data_dir, azsim_bin):
         "vm-both",
         {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {uami["id"]: {}}},
     )
+    vault = api.create_vault(RESOURCE_GROUP, VAULT_NAME, endpoints["tenant_id"])
+    api.assign_role(
+        f"{vault['id']}/secrets/{GRANTED_SECRET}",
+        KEY_VAULT_SECRETS_OFFICER,
+        vm_system["identity"]["principalId"],
+    )
     return {
         "tenant_id": endpoints["tenant_id"],
         "authority_host": endpoints["authority_host"],
         "openid_configuration": endpoints["openid_configuration"],
+        "resource_manager": endpoints["resource_manager"],
+        "subscription_id": endpoints["subscription_id"],
+        "admin": {
+            "client_id": endpoints["admin"]["client_id"],
+            "client_secret": endpoints["admin"]["client_secret"],
+        },
+        "vault": {"uri": vault["properties"]["vaultUri"]},
         "vm_system": {
             "id": vm_system["id"],
             "principal_id": vm_system["identity"]["principalId"],

@@ -10,9 +10,14 @@
 //!   stopped with the vault, and a port kept across restarts.
 //! - It works later, over HTTPS behind a real host name: only the base URL changes
 //!   (`https://vault.sim.test:8443/kv-app/`).
-//! - The Azure SDK keeps the vault URL's path: azure-core appends each operation's path to the
-//!   base path (`_urljoin`), so `SecretClient(vault_url=".../kv-app/")` sends
-//!   `/kv-app/secrets/...`, and it follows the absolute `nextLink` URLs built here verbatim.
+//! - The Azure SDK keeps the vault URL's path when it sends requests: azure-core appends each
+//!   operation's path to the base path (`_urljoin`), so `SecretClient(vault_url=".../kv-app/")`
+//!   sends `/kv-app/secrets/...`, and it follows the absolute `nextLink` URLs built here.
+//!   But `azure-keyvault-secrets` parses the `id` of a returned secret as
+//!   `{scheme}://{host}[:port]/secrets/{name}[/{version}]` and refuses one with a path prefix
+//!   (`ValueError: ... is not a valid ID`), so `get_secret`/`set_secret` through the SDK need
+//!   each vault on an origin of its own (a listener per vault, or host names): the scheme has
+//!   to change for the SDK to read secrets, and requests and authorization are unaffected.
 //! - The challenge names `resource="https://vault.azure.net"`, the audience every real client
 //!   asks a token for. The SDK checks by default that the vault's host ends with
 //!   `.vault.azure.net`; no simulator host does, whatever the scheme (a host-name scheme would
