@@ -16,7 +16,12 @@ import jwt
 import msal
 import requests
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-from azure.identity import ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential
+from azure.identity import (
+    CertificateCredential,
+    ClientSecretCredential,
+    DefaultAzureCredential,
+    ManagedIdentityCredential,
+)
 from azure.keyvault.secrets import SecretClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
@@ -220,6 +225,64 @@ def msal_confidential_client_secret(facts):
     expect_equal("second call's token_source", again.get("token_source"), "cache")
 
 
+def expect_developer_app_token(claims, facts, appidacr):
+    """Fails unless the claims are those of a v1 ARM token of the app ``azsim ad app create``
+    made, signed in by ``appidacr`` ("1" secret, "2" certificate)."""
+    app = facts["app"]
+    tenant = facts["tenant_id"]
+    expect_equal("tenant the app was created in", app["tenant_id"], tenant)
+    expect_equal("appid", claims.get("appid"), app["client_id"])
+    expect_equal("appidacr", claims.get("appidacr"), appidacr)
+    expect_equal("oid", claims.get("oid"), app["object_id"])
+    expect_equal("sub", claims.get("sub"), app["object_id"])
+    expect_equal("tid", claims.get("tid"), tenant)
+    expect_equal("aud", claims.get("aud"), MANAGEMENT_RESOURCE)
+    expect_equal("iss", claims.get("iss"), f"https://sts.windows.net/{tenant}/")
+
+
+def developer_app_client_secret(facts):
+    """azure-identity's ClientSecretCredential with the secret ``azsim ad app create`` printed."""
+    app = facts["app"]
+    credential = ClientSecretCredential(
+        facts["tenant_id"],
+        app["client_id"],
+        app["client_secret"],
+        authority=facts["authority_host"],
+        disable_instance_discovery=True,
+    )
+    expect_developer_app_token(unverified_claims(credential.get_token(MANAGEMENT_SCOPE).token), facts, "1")
+
+
+def developer_app_certificate_credential(facts):
+    """azure-identity's CertificateCredential with a PEM holding the key and the certificate
+    given to ``azsim ad app create --cert-file``."""
+    app = facts["app"]
+    credential = CertificateCredential(
+        facts["tenant_id"],
+        app["client_id"],
+        certificate_path=app["certificate_path"],
+        authority=facts["authority_host"],
+        disable_instance_discovery=True,
+    )
+    expect_developer_app_token(unverified_claims(credential.get_token(MANAGEMENT_SCOPE).token), facts, "2")
+
+
+def msal_confidential_client_certificate(facts):
+    """msal's ConfidentialClientApplication with a private key and the certificate's SHA-1
+    thumbprint, ``acquire_token_for_client``."""
+    app = facts["app"]
+    client = msal.ConfidentialClientApplication(
+        app["client_id"],
+        client_credential={"private_key": app["private_key"], "thumbprint": app["thumbprint"]},
+        authority=f"{facts['authority_host']}/{facts['tenant_id']}",
+        instance_discovery=False,
+    )
+    result = client.acquire_token_for_client(scopes=[MANAGEMENT_SCOPE])
+    expect_true(f"msal returned no token: {result.get('error')} {result.get('error_description')}", "access_token" in result)
+    expect_developer_app_token(unverified_claims(result["access_token"]), facts, "2")
+    expect_equal("token_source", result.get("token_source"), "identity_provider")
+
+
 def key_vault_refuses_ungranted_secret(facts):
     """azure-keyvault-secrets with ManagedIdentityCredential: after the vault's challenge and a
     managed-identity token, a secret outside the identity's grant is refused with
@@ -316,6 +379,18 @@ CASES = {
     ),
     "msal ConfidentialClientApplication client secret": (
         msal_confidential_client_secret,
+        lambda facts: {},
+    ),
+    "azure-identity ClientSecretCredential created app": (
+        developer_app_client_secret,
+        lambda facts: {},
+    ),
+    "azure-identity CertificateCredential created app": (
+        developer_app_certificate_credential,
+        lambda facts: {},
+    ),
+    "msal ConfidentialClientApplication certificate created app": (
+        msal_confidential_client_certificate,
         lambda facts: {},
     ),
     "azure-keyvault-secrets SecretClient ForbiddenByRbac": (

@@ -6,12 +6,17 @@ grant with the administrator's secret), the resource API (plain ``requests``), a
 expose (nor does Azure's).
 """
 
+import datetime
 import json
 import os
 import subprocess
 import uuid
 
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 RESOURCE_GROUP = "conformance"
 LOCATION = "westeurope"
@@ -162,13 +167,67 @@ def vm_environment(azsim_bin, data_dir, group, name):
     return variables
 
 
+def write_certificate(directory, name):
+    """Generates an RSA 2048 key and a self-signed certificate for it, as a developer would for
+    an app's certificate credential. Writes ``NAME.pem`` (key, then certificate: what
+    ``CertificateCredential`` reads) and ``NAME.crt`` (certificate alone: what is uploaded);
+    returns their paths, the key's PEM and the certificate's SHA-1 thumbprint in hex."""
+    os.makedirs(directory, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    certificate_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    combined_path = os.path.join(directory, f"{name}.pem")
+    certificate_path = os.path.join(directory, f"{name}.crt")
+    with open(combined_path, "w", encoding="utf-8") as file:
+        file.write(key_pem + certificate_pem)
+    with open(certificate_path, "w", encoding="utf-8") as file:
+        file.write(certificate_pem)
+    return {
+        "combined_path": combined_path,
+        "certificate_path": certificate_path,
+        "private_key": key_pem,
+        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - x5t is SHA-1
+    }
+
+
+def create_app(azsim_bin, data_dir, name, cert_file):
+    """Runs ``azsim ad app create`` and returns the JSON it prints (client id, secret, ...)."""
+    result = subprocess.run(
+        [azsim_bin, "--data-dir", data_dir, "ad", "app", "create", "--name", name, "--cert-file", cert_file],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SetupError(f"azsim ad app create failed: {result.stderr.strip()}")
+    return json.loads(result.stdout)
+
+
 def prepare(data_dir, azsim_bin):
     """Builds the world the cases run in and returns the facts they assert against.
 
     A resource group holding: ``vm-system`` with a system-assigned identity; ``shared-id``, a
     user-assigned identity; ``vm-both`` carrying a system identity and ``shared-id``; and the
     vault ``kv-conformance``, on whose secret ``granted-secret`` (alone) ``vm-system``'s
-    identity holds Key Vault Secrets Officer.
+    identity holds Key Vault Secrets Officer. Beside them, ``developer-app``: an application
+    made with ``azsim ad app create`` with a client secret and a self-signed certificate.
     """
     endpoints = read_endpoints(data_dir)
     trust_ca_bundle(endpoints)
@@ -187,6 +246,8 @@ def prepare(data_dir, azsim_bin):
         KEY_VAULT_SECRETS_OFFICER,
         vm_system["identity"]["principalId"],
     )
+    certificate = write_certificate(os.path.join(data_dir, "developer-app"), "developer-app")
+    app = create_app(azsim_bin, data_dir, "developer-app", certificate["certificate_path"])
     return {
         "tenant_id": endpoints["tenant_id"],
         "authority_host": endpoints["authority_host"],
@@ -212,5 +273,14 @@ def prepare(data_dir, azsim_bin):
             "id": uami["id"],
             "principal_id": uami["properties"]["principalId"],
             "client_id": uami["properties"]["clientId"],
+        },
+        "app": {
+            "client_id": app["client_id"],
+            "object_id": app["object_id"],
+            "tenant_id": app["tenant_id"],
+            "client_secret": app["client_secret"],
+            "certificate_path": certificate["combined_path"],
+            "private_key": certificate["private_key"],
+            "thumbprint": certificate["thumbprint"],
         },
     }

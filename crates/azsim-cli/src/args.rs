@@ -40,6 +40,38 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: SecretCommand,
     },
+    /// Manage the directory's applications.
+    Ad {
+        #[command(subcommand)]
+        command: AdCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdCommand {
+    /// Applications and their service principals.
+    App {
+        #[command(subcommand)]
+        command: AdAppCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdAppCommand {
+    /// Create an application and its service principal with a new client secret (printed as
+    /// JSON with the client id), and a certificate credential with `--cert-file`.
+    Create(AdAppCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AdAppCreateArgs {
+    /// The application's display name.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A PEM file holding the certificate the app may also sign in with (a private key in the
+    /// same file is ignored).
+    #[arg(long)]
+    pub(crate) cert_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,9 @@
 //! The `azsim` command: `up` starts the fake cloud; `env` prints the variables that point a
 //! shell at it; `vm env` and `events` inspect a running one;
-//! `role assign` and `secret set` act on it as the administrator.
+//! `role assign` and `secret set` act on it as the administrator; `ad app create` adds an
+//! application a developer's own code signs in as.
 
+mod ad_app;
 mod admin;
 mod args;
 mod env;
@@ -13,7 +15,7 @@ mod vm_env;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, RoleCommand, SecretCommand, VmCommand};
+use crate::args::{AdAppCommand, AdCommand, Cli, Command, RoleCommand, SecretCommand, VmCommand};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -33,6 +35,12 @@ fn main() -> anyhow::Result<()> {
             Command::Secret {
                 command: SecretCommand::Set(set),
             } => secret::set(&cli.data_dir, set).await,
+            Command::Ad {
+                command:
+                    AdCommand::App {
+                        command: AdAppCommand::Create(create),
+                    },
+            } => ad_app::create(&cli.data_dir, create).await,
         }
     })
 }

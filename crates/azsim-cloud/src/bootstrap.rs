@@ -2,21 +2,14 @@
 //! application with a service principal, a client secret and the Owner role on the
 //! subscription. Later starts find them again.
 
-use std::time::Duration;
-
 use azsim_core::SharedClock;
-use azsim_store::directory::{
-    Application, PrincipalType, SecretCredential, ServicePrincipal, Tenant, insert_application,
-    insert_secret_credential, insert_service_principal, insert_tenant,
-};
+use azsim_store::directory::{Tenant, insert_tenant};
 use azsim_store::resources::{Subscription, insert_subscription};
 use azsim_store::role_assignments::{StoredRoleAssignment, insert_role_assignment};
 use azsim_store::settings::{get_setting, put_setting};
 use azsim_store::{Store, StoreError};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+
+use crate::applications::register_application;
 
 /// The facts of a cloud fixed at its first start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +30,6 @@ const SUBSCRIPTION_ID: &str = "subscription_id";
 const ADMIN_CLIENT_ID: &str = "admin_client_id";
 const ADMIN_CLIENT_SECRET: &str = "admin_client_secret";
 
-/// The administrator's secret lives as long as a real one may (two years).
-const SECRET_VALIDITY: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
-
 /// Finds the cloud's tenant, subscription and administrator, creating them on the first start
 /// (in one transaction: a crash half-way leaves nothing behind).
 pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity, StoreError> {
@@ -50,8 +40,6 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
     let now = clock.unix_seconds();
     let tenant_id = uuid::Uuid::new_v4().to_string();
     let subscription_id = uuid::Uuid::new_v4().to_string();
-    let admin_client_id = uuid::Uuid::new_v4().to_string();
-    let admin_client_secret = new_client_secret();
 
     insert_tenant(
         &mut tx,
@@ -74,43 +62,10 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
         },
     )
     .await?;
-    insert_application(
-        &mut tx,
-        &Application {
-            app_id: admin_client_id.clone(),
-            tenant_id: tenant_id.clone(),
-            display_name: "azsim-admin".into(),
-            created_at: now,
-        },
-    )
-    .await?;
-    let admin_object_id = uuid::Uuid::new_v4().to_string();
-    insert_service_principal(
-        &mut tx,
-        &ServicePrincipal {
-            object_id: admin_object_id.clone(),
-            tenant_id: tenant_id.clone(),
-            app_id: admin_client_id.clone(),
-            application_id: Some(admin_client_id.clone()),
-            display_name: "azsim-admin".into(),
-            principal_type: PrincipalType::Application,
-            managed_identity_resource_id: None,
-            created_at: now,
-        },
-    )
-    .await?;
-    insert_secret_credential(
-        &mut tx,
-        &SecretCredential {
-            credential_id: uuid::Uuid::new_v4().to_string(),
-            object_id: admin_object_id.clone(),
-            secret_sha256: hex::encode(Sha256::digest(admin_client_secret.as_bytes())),
-            not_before: now - 300,
-            not_after: now + i64::try_from(SECRET_VALIDITY.as_secs()).unwrap_or(i64::MAX),
-            created_at: now,
-        },
-    )
-    .await?;
+    let admin = register_application(&mut tx, &tenant_id, "azsim-admin", now).await?;
+    let admin_client_id = admin.client_id;
+    let admin_client_secret = admin.client_secret;
+    let admin_object_id = admin.object_id;
     // The administrator is Owner of the subscription, as the account that created it would be.
     let subscription_scope = format!("/subscriptions/{subscription_id}");
     let owner_assignment = uuid::Uuid::new_v4().to_string();
@@ -174,11 +129,4 @@ pub async fn read(conn: &mut azsim_store::Connection) -> Result<Option<CloudIden
         admin_client_id,
         admin_client_secret,
     }))
-}
-
-/// A client secret in the style of Entra's: 40 characters of base64url randomness.
-fn new_client_secret() -> String {
-    let mut bytes = [0u8; 30];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
 }
