@@ -7,10 +7,12 @@ success; on failure it prints one line saying why and exits 1.
 """
 
 import json
+import re
 import sys
 import time
 import traceback
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import msal
@@ -28,6 +30,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from checks import (
     EXPIRY_TOLERANCE,
     CheckFailed,
+    expect_entra_error,
     expect_equal,
     expect_managed_identity_expiry,
     expect_managed_identity_token,
@@ -307,6 +310,55 @@ def key_vault_refuses_ungranted_secret(facts):
     raise CheckFailed(f"read a secret the identity was not granted (version {secret.properties.version})")
 
 
+def key_vault_secret_round_trip(facts):
+    """azure-keyvault-secrets with ManagedIdentityCredential: the identity sets the one secret
+    it was granted and reads it back, and the client parses every id the vault returns."""
+    vault_uri = facts["vault"]["uri"]
+    granted = facts["vault"]["granted_secret"]
+    client = SecretClient(
+        vault_url=vault_uri,
+        credential=ManagedIdentityCredential(),
+        verify_challenge_resource=False,
+    )
+    value = f"value-{uuid.uuid4()}"
+    written = client.set_secret(granted, value, content_type="text/plain")
+    expect_equal("value set", written.value, value)
+    expect_equal("name set", written.name, granted)
+    expect_equal("vault_url", written.properties.vault_url, vault_uri.rstrip("/"))
+    expect_true(
+        f"version is not 32 hex digits: {written.properties.version!r}",
+        len(written.properties.version or "") == 32
+        and all(c in "0123456789abcdef" for c in written.properties.version),
+    )
+    expect_equal(
+        "id",
+        written.id,
+        f"{vault_uri}secrets/{granted}/{written.properties.version}",
+    )
+
+    read = client.get_secret(granted)
+    expect_equal("value read", read.value, value)
+    expect_equal("version read", read.properties.version, written.properties.version)
+    expect_equal("content type", read.properties.content_type, "text/plain")
+    expect_true("the secret is enabled", read.properties.enabled is True)
+
+    newer = client.set_secret(granted, value + "-2")
+    expect_equal("latest value", client.get_secret(granted).value, value + "-2")
+    expect_equal(
+        "the first version still reads",
+        client.get_secret(granted, written.properties.version).value,
+        value,
+    )
+    versions = {
+        properties.version
+        for properties in client.list_properties_of_secret_versions(granted)
+    }
+    expect_true(
+        f"the versions listed miss one of the two set: {sorted(versions)}",
+        {written.properties.version, newer.properties.version} <= versions,
+    )
+
+
 def resource_group_lifecycle(facts):
     """azure-mgmt-resource with ClientSecretCredential: create, list and delete a group."""
     client = ResourceManagementClient(
@@ -328,6 +380,214 @@ def resource_group_lifecycle(facts):
     listed = [group.name for group in client.resource_groups.list()]
     expect_true(f"{name} is still listed after delete: {listed}", name not in listed)
     expect_equal("check_existence after delete", client.resource_groups.check_existence(name), False)
+
+
+class RecordingSession(requests.Session):
+    """A plain ``requests`` session, given to msal as its documented ``http_client``, that
+    notes each exchange as a proxy in front of the cloud would see it: method, URL, status and
+    the ``client-request-id`` msal sent."""
+
+    def __init__(self):
+        super().__init__()
+        self.exchanges = []
+        self.hooks["response"].append(self._record)
+
+    def _record(self, response, *_args, **_kwargs):
+        self.exchanges.append(
+            {
+                "method": response.request.method,
+                "url": response.request.url.split("?", 1)[0],
+                "status": response.status_code,
+                "client_request_id": response.request.headers.get("client-request-id"),
+            }
+        )
+
+    def only(self, method, url):
+        """The one exchange for ``method url``; fails when there are none or several."""
+        matching = [item for item in self.exchanges if item["method"] == method and item["url"] == url]
+        if len(matching) != 1:
+            seen = [f"{item['method']} {item['url']} {item['status']}" for item in self.exchanges]
+            raise CheckFailed(f"expected one {method} {url}, saw {seen}")
+        return matching[0]
+
+
+# What an interactive app asks for; msal adds the OpenID scopes itself.
+PUBLIC_CLIENT_REDIRECT_URI = "http://localhost:8400"
+OPENID_SCOPES = {"openid", "profile", "offline_access"}
+
+
+def auth_code_flow_at(alias=None):
+    """A case: msal's PublicClientApplication for ``{authority_host}/{alias}`` (``organizations``
+    or ``common``; the tenant's id when ``None``) fetches that v2 discovery document and builds
+    its sign-in URL on the document's ``authorization_endpoint``."""
+
+    def case(facts):
+        segment = alias or facts["tenant_id"]
+        host = facts["authority_host"]
+        authority = f"{host}/{segment}"
+        discovery_url = f"{authority}/v2.0/.well-known/openid-configuration"
+        authorize = f"{authority}/oauth2/v2.0/authorize"
+        document = requests.get(discovery_url, timeout=30).json()
+        expect_equal("discovery authorization_endpoint", document.get("authorization_endpoint"), authorize)
+        expect_equal("discovery token_endpoint", document.get("token_endpoint"), f"{authority}/oauth2/v2.0/token")
+        # Entra names the real tenant in a tenant's issuer, and a placeholder for the aliases.
+        issuer_tenant = segment if segment == facts["tenant_id"] else "{tenantid}"
+        expect_equal("discovery issuer", document.get("issuer"), f"{host}/{issuer_tenant}/v2.0")
+
+        session = RecordingSession()
+        client_id = facts["app"]["client_id"]
+        app = msal.PublicClientApplication(
+            client_id, authority=authority, instance_discovery=False, http_client=session
+        )
+        expect_equal("msal's discovery request status", session.only("GET", discovery_url)["status"], 200)
+        flow = app.initiate_auth_code_flow(
+            [MANAGEMENT_SCOPE], redirect_uri=PUBLIC_CLIENT_REDIRECT_URI, response_mode="form_post"
+        )
+        uri = urlsplit(flow["auth_uri"])
+        expect_equal("the sign-in URL's endpoint", f"{uri.scheme}://{uri.netloc}{uri.path}", authorize)
+        query = parse_qs(uri.query)
+        expect_equal("client_id", query.get("client_id"), [client_id])
+        expect_equal("response_type", query.get("response_type"), ["code"])
+        expect_equal("response_mode", query.get("response_mode"), ["form_post"])
+        expect_equal("redirect_uri", query.get("redirect_uri"), [PUBLIC_CLIENT_REDIRECT_URI])
+        expect_equal("state", query.get("state"), [flow["state"]])
+        expect_equal("code_challenge_method", query.get("code_challenge_method"), ["S256"])
+        expect_equal("scope", set(query.get("scope", [""])[0].split()), {MANAGEMENT_SCOPE, *OPENID_SCOPES})
+
+    return case
+
+
+def msal_unknown_tenant_is_refused(facts):
+    """msal with an authority whose tenant the cloud does not have: the discovery document's
+    ``invalid_tenant`` AADSTS90002 refusal stops the app's construction."""
+    tenant = str(uuid.uuid4())
+    authority = f"{facts['authority_host']}/{tenant}"
+    try:
+        msal.PublicClientApplication(facts["app"]["client_id"], authority=authority, instance_discovery=False)
+    except ValueError as error:
+        expect_true(
+            f"the error does not name the authority: {error}",
+            str(error).startswith(f"Unable to get authority configuration for {authority}."),
+        )
+        # msal raises its own sentence while handling the discovery failure, which holds the answer.
+        cause = str(error.__context__)
+        expect_true(f"the discovery failure is not a 400: {cause!r}", "HTTP status: 400, Error: " in cause)
+        body = json.loads(cause.split("HTTP status: 400, Error: ", 1)[1])
+        expect_entra_error(
+            body,
+            "invalid_tenant",
+            90002,
+            re.escape(f"Tenant '{tenant}' not found. ") + ".*",
+        )
+        return
+    raise CheckFailed(f"msal accepted the authority {authority}")
+
+
+def msal_client_credentials_result(facts, client_id, secret, tenant_segment, session):
+    """msal's ConfidentialClientApplication with a client secret, as a user pointing it at the
+    cloud builds it; returns what ``acquire_token_for_client`` returned."""
+    app = msal.ConfidentialClientApplication(
+        client_id,
+        client_credential=secret,
+        authority=f"{facts['authority_host']}/{tenant_segment}",
+        instance_discovery=False,
+        http_client=session,
+    )
+    return app.acquire_token_for_client(scopes=[MANAGEMENT_SCOPE])
+
+
+def expect_token_post(session, facts, tenant_segment, result, status):
+    """Fails unless msal posted once to the tenant's v2 token endpoint, got ``status``, and the
+    error's ``correlation_id`` is the ``client-request-id`` msal sent."""
+    post = session.only("POST", f"{facts['authority_host']}/{tenant_segment}/oauth2/v2.0/token")
+    expect_equal("the token request's status", post["status"], status)
+    expect_equal("correlation_id (msal's client-request-id)", result.get("correlation_id"), post["client_request_id"])
+
+
+def wrong_secret(facts):
+    """The administrator's secret with its last character changed: a plausible typo."""
+    secret = facts["admin"]["client_secret"]
+    return secret[:-1] + ("A" if secret[-1] != "A" else "B")
+
+
+def invalid_client_secret_message(client_id):
+    """AADSTS7000215's message for ``client_id``, as a regular expression."""
+    return re.escape(
+        "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+        f"secret value, not the client secret ID, for a secret added to app '{client_id}'."
+    )
+
+
+def msal_wrong_client_secret(facts):
+    """msal with a wrong client secret: the result dict is Entra's 401 ``invalid_client``
+    AADSTS7000215, with msal's correlation id echoed."""
+    session = RecordingSession()
+    client_id = facts["admin"]["client_id"]
+    result = msal_client_credentials_result(facts, client_id, wrong_secret(facts), facts["tenant_id"], session)
+    expect_entra_error(result, "invalid_client", 7000215, invalid_client_secret_message(client_id))
+    expect_token_post(session, facts, facts["tenant_id"], result, 401)
+
+
+def msal_unknown_client_id(facts):
+    """msal with a client id the tenant does not have: ``unauthorized_client`` AADSTS700016."""
+    session = RecordingSession()
+    client_id = str(uuid.uuid4())
+    result = msal_client_credentials_result(facts, client_id, wrong_secret(facts), facts["tenant_id"], session)
+    message = (
+        re.escape(f"Application with identifier '{client_id}' was not found in the directory '")
+        + "[^']+"
+        + re.escape(
+            "'. This can happen if the application has not been installed by the administrator of "
+            "the tenant or consented to by any user in the tenant. You may have sent your "
+            "authentication request to the wrong tenant."
+        )
+    )
+    expect_entra_error(result, "unauthorized_client", 700016, message)
+    expect_token_post(session, facts, facts["tenant_id"], result, 400)
+
+
+def msal_client_credentials_on_common(facts):
+    """msal with the right secret but authority ``/common``: msal posts to the token endpoint
+    of the ``common`` discovery document, which refuses the grant with AADSTS9001023."""
+    session = RecordingSession()
+    admin = facts["admin"]
+    result = msal_client_credentials_result(facts, admin["client_id"], admin["client_secret"], "common", session)
+    message = re.escape(
+        "The grant type isn't supported over the /common or /consumers endpoints. Please use the "
+        "/organizations or tenant-specific endpoint."
+    )
+    expect_entra_error(result, "invalid_request", 9001023, message)
+    expect_token_post(session, facts, "common", result, 400)
+
+
+def client_secret_credential_wrong_secret(facts):
+    """azure-identity's ClientSecretCredential with a wrong secret raises
+    ``ClientAuthenticationError`` carrying Entra's AADSTS7000215 description."""
+    client_id = facts["admin"]["client_id"]
+    credential = ClientSecretCredential(
+        facts["tenant_id"],
+        client_id,
+        wrong_secret(facts),
+        authority=facts["authority_host"],
+        disable_instance_discovery=True,
+    )
+    try:
+        token = credential.get_token(MANAGEMENT_SCOPE)
+    except ClientAuthenticationError as error:
+        lines = (error.message or "").split("\r\n")
+        prefix = "Authentication failed: AADSTS7000215: "
+        expect_true(f"the message does not start with {prefix!r}: {lines[0]!r}", lines[0].startswith(prefix))
+        expect_true(
+            f"the message does not carry AADSTS7000215's text for {client_id}: {lines[0]!r}",
+            re.fullmatch(invalid_client_secret_message(client_id), lines[0][len(prefix):]) is not None,
+        )
+        expect_equal(
+            "the message's trailer names",
+            [line.split(":", 1)[0] for line in lines[1:]],
+            ["Trace ID", "Correlation ID", "Timestamp"],
+        )
+        return
+    raise CheckFailed(f"got a token with a wrong secret (appid {unverified_claims(token.token).get('appid')})")
 
 
 # name -> (case, environment builder). The builders return the only variables the case's
@@ -393,12 +653,48 @@ CASES = {
         msal_confidential_client_certificate,
         lambda facts: {},
     ),
+    "azure-keyvault-secrets SecretClient set and get": (
+        key_vault_secret_round_trip,
+        lambda facts: pod_identity(facts["vm_system"]),
+    ),
     "azure-keyvault-secrets SecretClient ForbiddenByRbac": (
         key_vault_refuses_ungranted_secret,
         lambda facts: pod_identity(facts["vm_system"]),
     ),
     "azure-mgmt-resource ResourceManagementClient resource groups": (
         resource_group_lifecycle,
+        lambda facts: {},
+    ),
+    "msal PublicClientApplication auth code flow /organizations": (
+        auth_code_flow_at("organizations"),
+        lambda facts: {},
+    ),
+    "msal PublicClientApplication auth code flow /common": (
+        auth_code_flow_at("common"),
+        lambda facts: {},
+    ),
+    "msal PublicClientApplication auth code flow tenant id": (
+        auth_code_flow_at(),
+        lambda facts: {},
+    ),
+    "msal PublicClientApplication unknown tenant": (
+        msal_unknown_tenant_is_refused,
+        lambda facts: {},
+    ),
+    "msal ConfidentialClientApplication wrong client secret": (
+        msal_wrong_client_secret,
+        lambda facts: {},
+    ),
+    "msal ConfidentialClientApplication unknown client id": (
+        msal_unknown_client_id,
+        lambda facts: {},
+    ),
+    "msal ConfidentialClientApplication client credentials on /common": (
+        msal_client_credentials_on_common,
+        lambda facts: {},
+    ),
+    "azure-identity ClientSecretCredential wrong client secret": (
+        client_secret_credential_wrong_secret,
         lambda facts: {},
     ),
 }

@@ -258,7 +258,7 @@ def prepare(data_dir, azsim_bin):
             "client_id": endpoints["admin"]["client_id"],
             "client_secret": endpoints["admin"]["client_secret"],
         },
-        "vault": {"uri": vault["properties"]["vaultUri"]},
+        "vault": {"uri": vault["properties"]["vaultUri"], "granted_secret": GRANTED_SECRET},
         "vm_system": {
             "id": vm_system["id"],
             "principal_id": vm_system["identity"]["principalId"],

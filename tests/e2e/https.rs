@@ -63,10 +63,18 @@ async fn every_service_presents_a_certificate_from_the_ca_naming_loopback_and_lo
     let ca = Certificate::from_pem(cloud.cloud().ca_certificate_pem().unwrap()).unwrap();
     let client = inspecting_client(&cloud);
     let endpoints = cloud.cloud().endpoints().clone();
+    cloud.create_resource_group("rg").await.assert_status(201);
+    let vault = cloud.put_key_vault("rg", "kv-tls").await;
+    vault.assert_status(201);
+    let vault_uri = vault.body["properties"]["vaultUri"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
     for base in [
         &endpoints.resource_manager,
         &endpoints.authority_host,
-        &endpoints.key_vault,
+        &vault_uri,
     ] {
         assert!(base.starts_with("https://127.0.0.1:"), "{base}");
         let certificate = server_certificate(&client, &format!("{base}/")).await;

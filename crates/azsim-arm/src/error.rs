@@ -225,6 +225,9 @@ pub enum ArmError {
     /// MSRP failed.
     #[error("managed identity operation failed")]
     Msrp(#[source] azsim_msrp::MsrpError),
+    /// A vault's data plane could not be started or stopped.
+    #[error("vault data plane operation failed")]
+    Vault(#[source] azsim_vault::VaultError),
     /// The token validator could not do its work (not a verdict on the token).
     #[error("token validation unavailable")]
     Validator(#[source] azsim_entra::TokenValidationError),
@@ -239,6 +242,12 @@ impl From<azsim_store::StoreError> for ArmError {
 impl From<azsim_rbac::RbacError> for ArmError {
     fn from(error: azsim_rbac::RbacError) -> Self {
         Self::Rbac(error)
+    }
+}
+
+impl From<azsim_vault::VaultError> for ArmError {
+    fn from(error: azsim_vault::VaultError) -> Self {
+        Self::Vault(error)
     }
 }
 
@@ -292,7 +301,7 @@ impl ArmError {
             Self::InvalidResourceType { .. } => (S::NOT_FOUND, "InvalidResourceType"),
             Self::NoRoute { .. } => (S::NOT_FOUND, "NotFound"),
             Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
-            Self::Store(_) | Self::Msrp(_) | Self::Validator(_) => {
+            Self::Store(_) | Self::Msrp(_) | Self::Vault(_) | Self::Validator(_) => {
                 (S::INTERNAL_SERVER_ERROR, "InternalServerError")
             }
         }
@@ -465,7 +474,7 @@ impl ArmError {
             Self::MethodNotAllowed { method } => {
                 format!("The requested resource does not support http method '{method}'.")
             }
-            Self::Store(_) | Self::Msrp(_) | Self::Validator(_) => {
+            Self::Store(_) | Self::Msrp(_) | Self::Vault(_) | Self::Validator(_) => {
                 "Encountered internal server error. Please retry the request.".to_owned()
             }
         }

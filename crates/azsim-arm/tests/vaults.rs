@@ -68,6 +68,13 @@ async fn vault_crud_answers_with_the_providers_shapes() {
 
     let (status, body) = put_vault(&arm, &token, "rg", "Kv-App").await;
     assert_eq!(status, 201, "{body}");
+    // Each vault is the origin of a listener of its own, as `{name}.vault.azure.net` is.
+    let vault_uri = body["properties"]["vaultUri"].as_str().unwrap().to_owned();
+    let port = vault_uri
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .and_then(|port| port.parse::<u16>().ok());
+    assert!(port.is_some(), "{vault_uri}");
     let expected = json!({
         "id": vault_id("rg", "Kv-App"),
         "name": "Kv-App",
@@ -79,7 +86,7 @@ async fn vault_crud_answers_with_the_providers_shapes() {
             "sku": {"family": "A", "name": "standard"},
             "enableSoftDelete": true,
             "enableRbacAuthorization": true,
-            "vaultUri": format!("{}Kv-App/", arm.vault_url),
+            "vaultUri": vault_uri,
             "provisioningState": "Succeeded",
         },
     });
@@ -96,6 +103,7 @@ async fn vault_crud_answers_with_the_providers_shapes() {
 
     let (status, body) = put_vault(&arm, &token, "rg", "kv-other").await;
     assert_eq!(status, 201, "{body}");
+    assert_ne!(body["properties"]["vaultUri"], json!(vault_uri));
     let (status, body) = arm
         .call(
             Method::GET,
@@ -273,12 +281,46 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
         .call(Method::DELETE, &vault_path("rg", "kv-data"), &token, None)
         .await;
     assert_eq!(status, 200);
-    // Same name again: the role assignment outlived the vault, the secret did not.
-    let (status, _) = put_vault(&arm, &token, "rg", "kv-data").await;
+    // The deleted vault's origin is gone, as a deleted vault's host name is.
+    assert!(arm.http.get(&secret_url).send().await.is_err());
+    // Same name again: a new origin; the role assignment outlived the vault, the secret did
+    // not.
+    let (status, vault) = put_vault(&arm, &token, "rg", "kv-data").await;
     assert_eq!(status, 201);
-    let (status, body) = read_secret().await;
+    let new_uri = vault["properties"]["vaultUri"].as_str().unwrap();
+    assert_ne!(new_uri, vault_uri);
+    let (status, body) = read(
+        arm.http
+            .get(format!(
+                "{new_uri}secrets/db-password?api-version={DATA_API_VERSION}"
+            ))
+            .bearer_auth(&data_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"]["code"], "SecretNotFound");
+
+    // Deleting the resource group stops the listeners of its vaults.
+    let (status, _) = arm
+        .call(
+            Method::DELETE,
+            &format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/rg?api-version=2024-11-01"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(arm.vaults.vault_address(new_uri).await.is_none());
+    assert!(
+        arm.http
+            .get(format!("{new_uri}secrets?api-version={DATA_API_VERSION}"))
+            .send()
+            .await
+            .is_err()
+    );
     arm.stop().await;
 }
 

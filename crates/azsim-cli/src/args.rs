@@ -115,7 +115,8 @@ pub(crate) struct SecretSetArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct UpArgs {
-    /// Port of the resource API; the token service takes the next one, Key Vault the one after.
+    /// Port of the resource API; the token service takes the next one (vaults and metadata
+    /// agents each get a free port of their own).
     /// 0: every listener on a free port.
     #[arg(long, default_value_t = azsim_cloud::DEFAULT_RESOURCE_MANAGER_PORT)]
     pub(crate) port: u16,

@@ -23,14 +23,13 @@ pub(crate) async fn run(data_dir: &Path, args: UpArgs) -> anyhow::Result<()> {
         };
         config.resource_manager_port = args.port;
         config.token_service_port = next(1)?;
-        config.vault_port = next(2)?;
     }
     let cloud = Cloud::start(config).await?;
     let endpoints = cloud.endpoints();
     println!("azsim is up ({} ms)", cloud.startup_time().as_millis());
     println!("  resource manager  {}", endpoints.resource_manager);
     println!("  authority host    {}", endpoints.authority_host);
-    println!("  key vault         {}/<vault name>/", endpoints.key_vault);
+    println!("  key vaults        each on a port of its own: the vault's properties.vaultUri");
     println!("  tenant id         {}", endpoints.tenant_id);
     println!("  subscription id   {}", endpoints.subscription_id);
     println!("  admin client id   {}", endpoints.admin.client_id);

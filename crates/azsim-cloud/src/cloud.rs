@@ -29,6 +29,7 @@ pub struct Cloud {
     store: Store,
     events: StoreEventSink,
     msrp: Msrp,
+    vaults: VaultService,
     token_service: TokenService,
     identity: CloudIdentity,
     endpoints: Endpoints,
@@ -43,7 +44,8 @@ impl Cloud {
     /// Starts every component: opens (or creates) the store, bootstraps the tenant on first
     /// start, prepares HTTPS (the CA in the data directory, created on first start, and a fresh
     /// server certificate), binds the listeners, brings back the metadata agents of existing
-    /// VMs, and writes `endpoints.json` once everything is ready.
+    /// VMs and the listeners of existing vaults, and writes `endpoints.json` once everything is
+    /// ready.
     pub async fn start(config: CloudConfig) -> Result<Self, CloudError> {
         let started = Instant::now();
         std::fs::create_dir_all(&config.data_dir).map_err(|source| CloudError::DataDir {
@@ -66,10 +68,8 @@ impl Cloud {
 
         let token_listener = bind(&config, config.token_service_port, "token service").await?;
         let arm_listener = bind(&config, config.resource_manager_port, "resource API").await?;
-        let vault_listener = bind(&config, config.vault_port, "Key Vault").await?;
         let authority_host = listener_url(&token_listener, scheme, "token service")?;
         let resource_manager = listener_url(&arm_listener, scheme, "resource API")?;
-        let key_vault = listener_url(&vault_listener, scheme, "Key Vault")?;
 
         let token_service = TokenService::new(
             store.clone(),
@@ -107,7 +107,8 @@ impl Cloud {
             token_service.validator(),
             authorizer.clone(),
             VaultConfig {
-                public_base_url: key_vault.clone(),
+                bind_host: config.bind_host,
+                tls: tls.as_ref().map(|tls| tls.server.clone()),
                 authority_host: authority_host.clone(),
             },
         );
@@ -129,7 +130,6 @@ impl Cloud {
         for (router, listener, service) in [
             (token_service.router(), token_listener, "token service"),
             (azsim_arm::router(arm), arm_listener, "resource API"),
-            (vaults.router(), vault_listener, "Key Vault"),
         ] {
             let address = listener
                 .local_addr()
@@ -150,6 +150,7 @@ impl Cloud {
         }
 
         let restored = msrp.restore_agents().await.map_err(CloudError::Msrp)?;
+        let vaults_served = vaults.restore_vaults().await.map_err(CloudError::Vaults)?;
         let mut background = Vec::new();
         if config.roll_certificates_in_background {
             background.push(tokio::spawn(roll_certificates(
@@ -161,7 +162,6 @@ impl Cloud {
         let endpoints = Endpoints {
             resource_manager: trim(&resource_manager),
             authority_host: trim(&authority_host),
-            key_vault: trim(&key_vault),
             tenant_id: identity.tenant_id.clone(),
             subscription_id: identity.subscription_id.clone(),
             admin: AdminCredentials {
@@ -188,6 +188,7 @@ impl Cloud {
             resource_manager = %endpoints.resource_manager,
             authority_host = %endpoints.authority_host,
             agents = restored,
+            vaults = vaults_served,
             startup_ms = startup_time.as_millis() as u64,
             "cloud ready"
         );
@@ -196,6 +197,7 @@ impl Cloud {
             store,
             events,
             msrp,
+            vaults,
             token_service,
             identity,
             endpoints,
@@ -278,6 +280,7 @@ impl Cloud {
             let _ = task.await;
         }
         self.msrp.fleet().stop_all().await;
+        self.vaults.stop_all_vaults().await;
         self.events.flush().await;
         self.store.close().await;
         tracing::info!("cloud stopped");
@@ -292,6 +295,7 @@ impl Drop for Cloud {
         for task in &self.background {
             task.abort();
         }
+        self.vaults.abort_all_vaults();
     }
 }
 

@@ -12,8 +12,6 @@ use azsim_msrp::MsrpConfig;
 pub const DEFAULT_RESOURCE_MANAGER_PORT: u16 = 7780;
 /// The token service's port when none is given.
 pub const DEFAULT_TOKEN_SERVICE_PORT: u16 = 7781;
-/// The Key Vault data plane's port when none is given.
-pub const DEFAULT_VAULT_PORT: u16 = 7782;
 
 /// Everything [`crate::Cloud::start`] needs.
 #[derive(Debug, Clone)]
@@ -26,8 +24,6 @@ pub struct CloudConfig {
     pub resource_manager_port: u16,
     /// The token service's port (0: any free port).
     pub token_service_port: u16,
-    /// The Key Vault data plane's port (0: any free port).
-    pub vault_port: u16,
     /// The clock every component reads.
     pub clock: SharedClock,
     /// MSRP's certificate policy.
@@ -48,7 +44,6 @@ impl CloudConfig {
             bind_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             resource_manager_port: DEFAULT_RESOURCE_MANAGER_PORT,
             token_service_port: DEFAULT_TOKEN_SERVICE_PORT,
-            vault_port: DEFAULT_VAULT_PORT,
             clock: Arc::new(SystemClock),
             msrp: MsrpConfig::default(),
             roll_certificates_in_background: true,
@@ -62,7 +57,6 @@ impl CloudConfig {
         Self {
             resource_manager_port: 0,
             token_service_port: 0,
-            vault_port: 0,
             clock,
             roll_certificates_in_background: false,
             ..Self::new(data_dir)
@@ -73,7 +67,6 @@ impl CloudConfig {
     pub fn with_any_ports(mut self) -> Self {
         self.resource_manager_port = 0;
         self.token_service_port = 0;
-        self.vault_port = 0;
         self
     }
 }

@@ -25,8 +25,6 @@ pub struct Endpoints {
     pub resource_manager: String,
     /// Base URL of the token service (the authority host).
     pub authority_host: String,
-    /// Base URL of the Key Vault data plane; a vault's URI is this URL, its name and a `/`.
-    pub key_vault: String,
     /// The tenant the subscription trusts.
     pub tenant_id: String,
     /// The subscription created on first start.

@@ -34,6 +34,9 @@ pub enum CloudError {
     /// MSRP could not start or restore agents.
     #[error("the managed-identity provider failed")]
     Msrp(#[source] azsim_msrp::MsrpError),
+    /// The vaults' listeners could not be brought back.
+    #[error("the Key Vault data plane failed")]
+    Vaults(#[source] azsim_vault::VaultError),
     /// The certificate authority or a server certificate could not be made or read.
     #[error("cannot prepare the TLS certificates")]
     Certificate(#[source] azsim_pki::PkiError),

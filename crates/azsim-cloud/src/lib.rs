@@ -21,9 +21,7 @@ mod tls;
 
 pub use bootstrap::CloudIdentity;
 pub use cloud::Cloud;
-pub use config::{
-    CloudConfig, DEFAULT_RESOURCE_MANAGER_PORT, DEFAULT_TOKEN_SERVICE_PORT, DEFAULT_VAULT_PORT,
-};
+pub use config::{CloudConfig, DEFAULT_RESOURCE_MANAGER_PORT, DEFAULT_TOKEN_SERVICE_PORT};
 pub use endpoints::{AdminCredentials, ENDPOINTS_FILE, Endpoints};
 pub use error::CloudError;
 pub use tls::{CA_CERTIFICATE_FILE, CA_KEY_FILE};

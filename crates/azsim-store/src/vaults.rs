@@ -262,6 +262,31 @@ pub async fn list_vaults_in_subscription(
     rows.into_iter().map(Vault::try_from).collect()
 }
 
+/// Every vault of the cloud, in creation order: what the data plane serves at start-up.
+pub async fn list_all_vaults(conn: &mut Connection) -> Result<Vec<Vault>, StoreError> {
+    let rows = sqlx::query_as::<_, VaultRow>(&format!("{VAULT_SELECT} ORDER BY v.vault_row"))
+        .fetch_all(conn)
+        .await
+        .map_err(StoreError::query("listing vaults"))?;
+    rows.into_iter().map(Vault::try_from).collect()
+}
+
+/// Moves a vault to a new address (`properties.vaultUri`), when its old one could not be
+/// served again; `false` if the vault does not exist.
+pub async fn set_vault_uri(
+    conn: &mut Connection,
+    vault_row: i64,
+    vault_uri: &str,
+) -> Result<bool, StoreError> {
+    let updated = sqlx::query("UPDATE vaults SET vault_uri = ? WHERE vault_row = ?")
+        .bind(vault_uri)
+        .bind(vault_row)
+        .execute(conn)
+        .await
+        .map_err(StoreError::query("moving a vault"))?;
+    Ok(updated.rows_affected() > 0)
+}
+
 /// Deletes a vault and, by cascade, all its secrets; `false` if it did not exist.
 pub async fn delete_vault(conn: &mut Connection, vault_row: i64) -> Result<bool, StoreError> {
     let deleted = sqlx::query("DELETE FROM vaults WHERE vault_row = ?")
@@ -681,6 +706,43 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+        assert_eq!(
+            names(list_all_vaults(&mut conn).await.unwrap()),
+            ["a-vault", "b-vault", "c-vault"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_vault_moves_to_a_new_address_and_keeps_its_secrets() {
+        let (_dir, store, rg1, _) = store_with_groups().await;
+        let mut conn = store.pool().acquire().await.unwrap();
+        let tags = Map::new();
+        let properties = serde_json::json!({});
+        let vault = upsert_vault(&mut conn, vault_write(rg1, "kv", &properties, &tags, 100))
+            .await
+            .unwrap()
+            .vault;
+        insert_secret_version(&mut conn, secret(vault.vault_row, "s", V1, "v", &tags, 100))
+            .await
+            .unwrap();
+        assert!(
+            set_vault_uri(&mut conn, vault.vault_row, "https://127.0.0.1:2/")
+                .await
+                .unwrap()
+        );
+        let moved = find_vault_by_row(&mut conn, vault.vault_row)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.vault_uri, "https://127.0.0.1:2/");
+        assert_eq!(moved.updated_at, vault.updated_at);
+        assert!(
+            find_latest_secret(&mut conn, vault.vault_row, "s")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(!set_vault_uri(&mut conn, 9999, "x").await.unwrap());
     }
 
     #[tokio::test]

@@ -43,6 +43,19 @@ impl FakeCloud {
         .await
     }
 
+    /// `GET` a vault (as the administrator).
+    pub async fn get_key_vault(&self, resource_group: &str, name: &str) -> ApiResponse {
+        let token = self.admin_token().await;
+        self.arm_request_at_version(
+            Method::GET,
+            &self.vault_id(resource_group, name),
+            KEY_VAULT_ARM_API_VERSION,
+            Some(&token),
+            None,
+        )
+        .await
+    }
+
     /// A data-plane request to `{vault_uri}{path}` with `token`.
     pub async fn vault_request(
         &self,

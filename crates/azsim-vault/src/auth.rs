@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::FromRequestParts;
 use azsim_core::audience::KEY_VAULT_AUDIENCE;
 use azsim_entra::{AccessTokenClaims, TokenValidationError, issuer_for_tenant};
 use azsim_http::RequestContext;
@@ -29,7 +29,7 @@ const VAULT_AUDIENCES: [&str; 3] = [
 
 /// A request whose vault exists and whose token is valid for it.
 pub(crate) struct Authenticated {
-    /// The vault the request's path names.
+    /// The vault the request's listener serves.
     pub(crate) vault: Vault,
     /// The caller's validated token.
     pub(crate) claims: AccessTokenClaims,
@@ -56,12 +56,7 @@ impl FromRequestParts<VaultService> for Authenticated {
         parts: &mut Parts,
         service: &VaultService,
     ) -> Result<Self, VaultError> {
-        let vault_name = vault_name(parts, service).await?;
-        let vault = {
-            let mut conn = service.connection().await?;
-            find_vault_by_name(&mut conn, &vault_name).await?
-        }
-        .ok_or(VaultError::VaultNotFound { name: vault_name })?;
+        let vault = served_vault(parts, service).await?;
         let challenge = challenge(&service.config().authority_host, &vault.tenant_id);
         let Some(token) = bearer_token(&parts.headers) else {
             return Err(VaultError::MissingToken { challenge });
@@ -98,19 +93,34 @@ impl FromRequestParts<VaultService> for Authenticated {
     }
 }
 
-/// The `{vault}` segment of the matched route.
-async fn vault_name(parts: &mut Parts, service: &VaultService) -> Result<String, VaultError> {
-    let params = RawPathParams::from_request_parts(parts, service)
-        .await
-        .map_err(|rejection| VaultError::BadParameter {
-            message: rejection.body_text(),
-        })?;
-    params
-        .iter()
-        .find(|(key, _)| *key == "vault")
-        .map(|(_, value)| value.to_owned())
+/// The vault a listener serves, set on every request it receives: each vault has its own
+/// origin (see the `address` module), so the path never names the vault.
+#[derive(Debug, Clone)]
+pub(crate) struct ServedVault {
+    /// The vault's name.
+    pub(crate) name: String,
+    /// The URI the listener serves (`properties.vaultUri`).
+    pub(crate) uri: String,
+}
+
+/// The vault the request's listener serves, if it still exists at that URI.
+async fn served_vault(parts: &Parts, service: &VaultService) -> Result<Vault, VaultError> {
+    let served = parts
+        .extensions
+        .get::<ServedVault>()
         .ok_or_else(|| VaultError::BadParameter {
-            message: "The request URI does not name a vault.".to_owned(),
+            message: "The request did not arrive at a vault.".to_owned(),
+        })?;
+    let vault = {
+        let mut conn = service.connection().await?;
+        find_vault_by_name(&mut conn, &served.name).await?
+    };
+    // A vault deleted and re-created under the same name lives at another URI: requests
+    // still reaching the old listener are not its.
+    vault
+        .filter(|vault| vault.vault_uri == served.uri)
+        .ok_or_else(|| VaultError::VaultNotFound {
+            name: served.name.clone(),
         })
 }
 

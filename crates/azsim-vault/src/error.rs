@@ -18,7 +18,8 @@ const MISSING_TOKEN_MESSAGE: &str = "Request is missing a Bearer or PoP token.";
 /// Why a data-plane request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-    /// No vault of that name exists (Azure answers with a DNS failure; one listener cannot).
+    /// The vault this listener serves is gone (deleted a moment ago; its listener is being
+    /// stopped). Azure answers with a DNS failure; a listener still open cannot.
     #[error("vault {name} not found")]
     VaultNotFound {
         /// The name in the request.
@@ -86,6 +87,9 @@ pub enum VaultError {
     /// The authorization engine failed.
     #[error("authorization failed internally")]
     Authorization(#[source] azsim_rbac::RbacError),
+    /// A vault's listener could not be bound or started.
+    #[error("vault listener failure")]
+    Listener(#[source] std::io::Error),
 }
 
 impl From<StoreError> for VaultError {
@@ -105,7 +109,7 @@ impl VaultError {
             | Self::InvalidName { .. }
             | Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::SecretDisabled { .. } | Self::ForbiddenByRbac { .. } => StatusCode::FORBIDDEN,
-            Self::Store(_) | Self::Validator(_) | Self::Authorization(_) => {
+            Self::Store(_) | Self::Validator(_) | Self::Authorization(_) | Self::Listener(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -159,7 +163,7 @@ impl VaultError {
             Self::ForbiddenByRbac { message } => {
                 ("Forbidden", message.clone(), Some("ForbiddenByRbac"))
             }
-            Self::Store(_) | Self::Validator(_) | Self::Authorization(_) => (
+            Self::Store(_) | Self::Validator(_) | Self::Authorization(_) | Self::Listener(_) => (
                 "InternalServerError",
                 "The service encountered an internal error. Please try again.".to_owned(),
                 None,

@@ -4,9 +4,10 @@
 //!
 //! # Layout
 //! - [`VaultService`]: built from the store, clock, events, token validator, authorizer and
-//!   [`VaultConfig`]; [`VaultService::router`] serves every vault, [`VaultService::vault_uri`]
-//!   names one.
-//! - `address`: the vault URL scheme (path-based, one listener for all vaults) and why.
+//!   [`VaultConfig`].
+//! - `lifecycle`: each vault's listener, started with the vault ([`BoundVaultEndpoint`]),
+//!   stopped with it, restored at start-up; `listeners` keeps the running ones.
+//! - `address`: the vault URL scheme (an origin per vault) and why.
 //! - `auth`: the challenge and token checks, as an extractor that runs before the body is read.
 //! - `access`: the RBAC data actions, scopes and the `ForbiddenByRbac` decision.
 //! - `api_version`, `name`, `paging`: request parameters.
@@ -21,6 +22,8 @@ mod auth;
 mod bundle;
 mod config;
 mod error;
+mod lifecycle;
+mod listeners;
 mod name;
 mod paging;
 mod routes;
@@ -28,4 +31,5 @@ mod service;
 
 pub use config::VaultConfig;
 pub use error::VaultError;
+pub use lifecycle::BoundVaultEndpoint;
 pub use service::VaultService;

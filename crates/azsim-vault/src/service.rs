@@ -1,4 +1,4 @@
-//! [`VaultService`]: the data plane's shared state, its router and the vault URI scheme.
+//! [`VaultService`]: the data plane's shared state and its router.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,14 +10,17 @@ use azsim_entra::AccessTokenValidator;
 use azsim_rbac::Authorizer;
 use azsim_store::Store;
 
-use crate::address;
 use crate::config::VaultConfig;
 use crate::error::VaultError;
+use crate::listeners::VaultListeners;
 
-/// The secrets data plane of every vault of a cloud, on one listener; cheap to clone.
+/// The secrets data plane of every vault of a cloud, each vault on a listener of its own;
+/// cheap to clone.
 ///
-/// Vaults are addressed by path (`{public_base_url}{vault name}/`); see the `address` module
-/// for why.
+/// A vault is served from its creation ([`VaultService::bind_vault_endpoint`],
+/// [`VaultService::start_vault`]) to its deletion ([`VaultService::stop_vault`],
+/// [`VaultService::reap_vaults`]), and again after a restart
+/// ([`VaultService::restore_vaults`]); see the `address` module for the URI scheme.
 #[derive(Clone)]
 pub struct VaultService {
     inner: Arc<Inner>,
@@ -30,16 +33,15 @@ struct Inner {
     validator: AccessTokenValidator,
     authorizer: Authorizer,
     config: VaultConfig,
+    listeners: VaultListeners,
 }
 
 impl fmt::Debug for VaultService {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter
             .debug_struct("VaultService")
-            .field(
-                "public_base_url",
-                &self.inner.config.public_base_url.as_str(),
-            )
+            .field("bind_host", &self.inner.config.bind_host)
+            .field("https", &self.inner.config.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -63,26 +65,21 @@ impl VaultService {
                 validator,
                 authorizer,
                 config,
+                listeners: VaultListeners::default(),
             }),
         }
     }
 
-    /// The data plane as a router: every vault's secrets, with request ids and the
-    /// per-request span. Serve it on the listener `public_base_url` points at.
-    pub fn router(&self) -> Router {
-        let routes = crate::routes::router(self.clone());
-        let routes = match address::mount_path(&self.inner.config.public_base_url) {
-            Some(prefix) => Router::new().nest(&prefix, routes),
-            None => routes,
-        };
-        routes.layer(from_fn(|request, next| {
+    /// The data plane's routes with request ids and the per-request span; each vault's
+    /// listener serves them with the vault it is for as a request extension.
+    pub(crate) fn router(&self) -> Router {
+        crate::routes::router(self.clone()).layer(from_fn(|request, next| {
             azsim_http::with_request_context("vault", request, next)
         }))
     }
 
-    /// The URI of vault `vault_name` (`properties.vaultUri`), ending in `/`.
-    pub fn vault_uri(&self, vault_name: &str) -> String {
-        address::vault_uri(&self.inner.config.public_base_url, vault_name)
+    pub(crate) fn listeners(&self) -> &VaultListeners {
+        &self.inner.listeners
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -123,8 +123,9 @@ pub async fn resource_group_update(
 }
 
 /// Deletes a group and everything in it, in one transaction (the schema cascades to VMs,
-/// user-assigned identities and their principals), then stops the metadata agents of the VMs
-/// that went with it and re-syncs those of VMs elsewhere that carried one of its identities.
+/// user-assigned identities and their principals, and vaults), then stops the metadata agents
+/// of the VMs and the listeners of the vaults that went with it, and re-syncs the agents of
+/// VMs elsewhere that carried one of its identities.
 #[tracing::instrument(skip_all, fields(subscription_id = %subscription_id, resource_group = %name))]
 pub async fn resource_group_delete(
     state: &ArmState,
@@ -144,6 +145,7 @@ pub async fn resource_group_delete(
     ))?;
     tracing::info!("resource group deleted");
     state.msrp().reap_agents().await?;
+    state.vaults().reap_vaults().await?;
     state
         .msrp()
         .sync_vm_agents(&vms_losing_identities, correlation_id)

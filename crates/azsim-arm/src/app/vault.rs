@@ -1,9 +1,10 @@
 //! Vaults (`Microsoft.KeyVault/vaults`): create or replace, read, list, delete.
 //!
 //! A vault here always uses role-based access control for its data plane, trusts its
-//! subscription's tenant, and is reached at the URI the vault data plane names for it. Vault
-//! names are global, as they are DNS names in Azure. Deleting a vault deletes its secrets (the
-//! schema cascades); there is no soft delete.
+//! subscription's tenant, and is served on a listener of its own from its creation to its
+//! deletion (its `vaultUri` is that listener's origin). Vault names are global, as they are
+//! DNS names in Azure. Deleting a vault deletes its secrets (the schema cascades); there is no
+//! soft delete.
 
 use azsim_store::StoreError;
 use azsim_store::resources::ResourceGroup;
@@ -73,7 +74,9 @@ pub async fn vault_create_or_update(
         &subscription.subscription_id,
     )?;
     let existing = vaults::find_vault_by_name(&mut tx, address.name).await?;
-    let vault_uri = match &existing {
+    // A new vault gets its port now, so its URI goes into its row; the port is served once
+    // the row is committed, and freed if the write fails.
+    let (vault_uri, new_endpoint) = match &existing {
         Some(existing) if existing.resource_group_row != group.resource_group_row => {
             return Err(ArmError::VaultAlreadyExists {
                 name: address.name.to_owned(),
@@ -88,8 +91,11 @@ pub async fn vault_create_or_update(
             });
         }
         // The store keeps the URI a vault was created with.
-        Some(existing) => existing.vault_uri.clone(),
-        None => state.vaults().vault_uri(address.name),
+        Some(existing) => (existing.vault_uri.clone(), None),
+        None => {
+            let endpoint = state.vaults().bind_vault_endpoint().await?;
+            (endpoint.vault_uri().to_owned(), Some(endpoint))
+        }
     };
     let upsert = vaults::upsert_vault(
         &mut tx,
@@ -115,6 +121,10 @@ pub async fn vault_create_or_update(
     tx.commit()
         .await
         .map_err(StoreError::query("committing a vault"))?;
+    if let Some(endpoint) = new_endpoint {
+        let address = state.vaults().start_vault(&upsert.vault, endpoint).await?;
+        tracing::info!(%address, "vault data plane started");
+    }
     tracing::info!(created = upsert.created, "vault written");
     Ok(VaultPutOutcome {
         vault: upsert.vault,
@@ -154,7 +164,8 @@ pub async fn vault_list_in_subscription(
     Ok(vaults::list_vaults_in_subscription(&mut conn, &subscription.subscription_id).await?)
 }
 
-/// Deletes a vault and (by the schema's cascade) its secrets; `false` when there was none.
+/// Deletes a vault and (by the schema's cascade) its secrets, then stops its listener; `false`
+/// when there was none.
 #[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vault = %address.name))]
 pub async fn vault_delete(state: &ArmState, address: VaultAddress<'_>) -> Result<bool, ArmError> {
     let mut tx = state.store().begin().await?;
@@ -168,6 +179,7 @@ pub async fn vault_delete(state: &ArmState, address: VaultAddress<'_>) -> Result
     tx.commit()
         .await
         .map_err(StoreError::query("committing a vault delete"))?;
+    state.vaults().stop_vault(&vault).await;
     tracing::info!("vault deleted");
     Ok(true)
 }

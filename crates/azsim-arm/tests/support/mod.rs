@@ -67,7 +67,8 @@ pub(crate) struct TestArm {
     pub(crate) http: reqwest::Client,
     pub(crate) arm_url: String,
     pub(crate) token_url: String,
-    pub(crate) vault_url: String,
+    /// The Key Vault data plane: every vault the API creates is served on its own port.
+    pub(crate) vaults: VaultService,
     pub(crate) store: Store,
     /// Owner of the test subscription, as the cloud's bootstrap administrator is.
     pub(crate) admin: Client,
@@ -129,10 +130,8 @@ impl TestArm {
 
         let token_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let arm_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let vault_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let token_url = format!("http://{}", token_listener.local_addr().unwrap());
         let arm_url = format!("http://{}", arm_listener.local_addr().unwrap());
-        let vault_url = format!("http://{}/", vault_listener.local_addr().unwrap());
         let token_service = TokenService::new(
             store.clone(),
             shared_clock.clone(),
@@ -169,7 +168,8 @@ impl TestArm {
             token_service.validator(),
             authorizer.clone(),
             VaultConfig {
-                public_base_url: vault_url.parse().unwrap(),
+                bind_host: std::net::Ipv4Addr::LOCALHOST.into(),
+                tls: None,
                 authority_host: token_url.parse().unwrap(),
             },
         );
@@ -189,7 +189,6 @@ impl TestArm {
         for (app, listener) in [
             (token_service.router(), token_listener),
             (router(state), arm_listener),
-            (vaults.router(), vault_listener),
         ] {
             let mut stopped = shutdown.subscribe();
             azsim_http::serve(app, listener, async move {
@@ -206,7 +205,7 @@ impl TestArm {
                 .unwrap(),
             arm_url,
             token_url,
-            vault_url,
+            vaults,
             store,
             admin,
             foreign,
@@ -307,6 +306,7 @@ impl TestArm {
     pub(crate) async fn stop(self) {
         self.shutdown.send_replace(true);
         self.msrp.fleet().stop_all().await;
+        self.vaults.stop_all_vaults().await;
     }
 }
 

@@ -16,7 +16,7 @@ use crate::name::check_secret_name;
 use crate::paging::Page;
 use crate::service::VaultService;
 
-/// `GET /{vault}/secrets`: the current version of every secret, by name, checked at the
+/// `GET /secrets`: the current version of every secret, by name, checked at the
 /// vault's scope.
 pub(super) async fn list_secrets(
     State(service): State<VaultService>,
@@ -36,16 +36,16 @@ pub(super) async fn list_secrets(
         let mut conn = service.connection().await?;
         stored_secrets(&mut conn, caller.vault.vault_row).await?
     };
-    let vault_uri = service.vault_uri(&caller.vault.name);
+    let vault_uri = &caller.vault.vault_uri;
     let items = secrets
         .iter()
-        .map(|secret| SecretItem::new(&vault_uri, secret, false))
+        .map(|secret| SecretItem::new(vault_uri, secret, false))
         .collect();
     let (items, next_link) = page.take(items, &format!("{vault_uri}secrets"), api_version);
     Ok(Json(ItemPage::new(items, next_link)))
 }
 
-/// `GET /{vault}/secrets/{name}/versions`: every version of one secret, oldest first,
+/// `GET /secrets/{name}/versions`: every version of one secret, oldest first,
 /// checked at the secret's scope. A secret that does not exist has no versions.
 pub(super) async fn list_secret_versions(
     State(service): State<VaultService>,
@@ -67,12 +67,12 @@ pub(super) async fn list_secret_versions(
         let mut conn = service.connection().await?;
         stored_versions(&mut conn, caller.vault.vault_row, &path.name).await?
     };
-    let vault_uri = service.vault_uri(&caller.vault.name);
+    let vault_uri = &caller.vault.vault_uri;
     let items = versions
         .iter()
-        .map(|version| SecretItem::new(&vault_uri, version, true))
+        .map(|version| SecretItem::new(vault_uri, version, true))
         .collect();
-    let list_url = format!("{}/versions", secret_id(&vault_uri, &path.name, None));
+    let list_url = format!("{}/versions", secret_id(vault_uri, &path.name, None));
     let (items, next_link) = page.take(items, &list_url, api_version);
     Ok(Json(ItemPage::new(items, next_link)))
 }

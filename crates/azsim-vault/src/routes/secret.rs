@@ -46,7 +46,7 @@ struct SetAttributes {
     exp: Option<i64>,
 }
 
-/// `PUT /{vault}/secrets/{name}`: adds a new version, which becomes the current one.
+/// `PUT /secrets/{name}`: adds a new version, which becomes the current one.
 pub(super) async fn set_secret(
     State(service): State<VaultService>,
     caller: Authenticated,
@@ -99,10 +99,7 @@ pub(super) async fn set_secret(
         version = %stored.version,
         "secret version set"
     );
-    Ok(Json(SecretBundle::new(
-        &service.vault_uri(&caller.vault.name),
-        &stored,
-    )))
+    Ok(Json(SecretBundle::new(&caller.vault.vault_uri, &stored)))
 }
 
 /// The set request in `body`: a JSON object (serde would also read a struct from an array,
@@ -121,7 +118,7 @@ fn parse_set_request(body: &[u8]) -> Result<SetSecretRequest, VaultError> {
     serde_json::from_value(json).map_err(|error| invalid(error.to_string()))
 }
 
-/// `GET /{vault}/secrets/{name}` and `GET /{vault}/secrets/{name}/`: the current version.
+/// `GET /secrets/{name}` and `GET /secrets/{name}/`: the current version.
 pub(super) async fn get_latest(
     State(service): State<VaultService>,
     caller: Authenticated,
@@ -131,7 +128,7 @@ pub(super) async fn get_latest(
     read_secret(&service, &caller, &path.name, None, &query).await
 }
 
-/// `GET /{vault}/secrets/{name}/{version}`: one version.
+/// `GET /secrets/{name}/{version}`: one version.
 pub(super) async fn get_version(
     State(service): State<VaultService>,
     caller: Authenticated,
@@ -175,13 +172,10 @@ async fn read_secret(
     if !secret.enabled {
         return Err(VaultError::SecretDisabled { operation: "get" });
     }
-    Ok(Json(SecretBundle::new(
-        &service.vault_uri(&caller.vault.name),
-        &secret,
-    )))
+    Ok(Json(SecretBundle::new(&caller.vault.vault_uri, &secret)))
 }
 
-/// `DELETE /{vault}/secrets/{name}`: deletes every version, answering with the deleted
+/// `DELETE /secrets/{name}`: deletes every version, answering with the deleted
 /// bundle of the current one.
 pub(super) async fn delete_secret(
     State(service): State<VaultService>,
@@ -216,7 +210,7 @@ pub(super) async fn delete_secret(
         "secret deleted"
     );
     Ok(Json(DeletedSecretBundle::new(
-        &service.vault_uri(&caller.vault.name),
+        &caller.vault.vault_uri,
         &latest,
         now,
     )))

@@ -6,5 +6,6 @@
 
 mod access;
 mod challenge;
+mod lifecycle;
 mod secrets;
 mod support;

@@ -1,6 +1,7 @@
 //! A token service and a vault data plane on real sockets over a fresh store holding a
 //! tenant, a subscription, a resource group, a vault, two applications and a managed identity.
 
+use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use azsim_store::resources::{
     ResourceGroupWrite, Subscription, insert_subscription, upsert_resource_group,
 };
 use azsim_store::role_assignments::{StoredRoleAssignment, insert_role_assignment};
-use azsim_store::vaults::{VaultWrite, upsert_vault};
+use azsim_store::vaults::{Vault, VaultWrite, upsert_vault};
 use azsim_vault::{VaultConfig, VaultService};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
@@ -88,6 +89,10 @@ pub(crate) struct Identity {
 pub(crate) struct TestVault {
     pub(crate) store: Store,
     pub(crate) clock: Arc<ManualClock>,
+    shared_clock: SharedClock,
+    token_service: TokenService,
+    /// The data plane serving the vault.
+    pub(crate) vault_service: VaultService,
     pub(crate) events: Arc<RecordingSink>,
     pub(crate) http: reqwest::Client,
     pub(crate) token_url: String,
@@ -119,9 +124,7 @@ impl TestVault {
         let identity = seed_identity(&store, clock.now()).await;
 
         let token_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let vault_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let token_url = format!("http://{}", token_listener.local_addr().unwrap());
-        let vault_address = vault_listener.local_addr().unwrap().to_string();
         let token_service = TokenService::new(
             store.clone(),
             shared_clock.clone(),
@@ -132,34 +135,29 @@ impl TestVault {
         )
         .await
         .unwrap();
-        let vault_service = VaultService::new(
-            store.clone(),
-            shared_clock,
-            events.clone(),
-            token_service.validator(),
-            Authorizer::new(store.clone()),
-            VaultConfig {
-                public_base_url: format!("http://{vault_address}/").parse().unwrap(),
-                authority_host: token_url.parse().unwrap(),
-            },
-        );
-        let vault_uri = vault_service.vault_uri(VAULT);
-        seed_vault(&store, &vault_uri, now).await;
+        let vault_service =
+            vault_service(&store, &shared_clock, &events, &token_service, &token_url);
+        let endpoint = vault_service.bind_vault_endpoint().await.unwrap();
+        let vault_uri = endpoint.vault_uri().to_owned();
+        let vault = seed_vault(&store, &vault_uri, now).await;
+        let vault_address = vault_service
+            .start_vault(&vault, endpoint)
+            .await
+            .unwrap()
+            .to_string();
 
         let (shutdown, _) = watch::channel(false);
-        for (router, listener) in [
-            (token_service.router(), token_listener),
-            (vault_service.router(), vault_listener),
-        ] {
-            let mut stopped = shutdown.subscribe();
-            azsim_http::serve(router, listener, async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            })
-            .unwrap();
-        }
+        let mut stopped = shutdown.subscribe();
+        azsim_http::serve(token_service.router(), token_listener, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .unwrap();
         Self {
             store,
-            clock,
+            clock: clock.clone(),
+            shared_clock,
+            token_service,
+            vault_service,
             events,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -308,9 +306,22 @@ impl TestVault {
         bundle
     }
 
+    /// Another data plane over the same store and token service, as a restarted cloud
+    /// builds one; it serves no vault until told to.
+    pub(crate) fn another_vault_service(&self) -> VaultService {
+        vault_service(
+            &self.store,
+            &self.shared_clock,
+            &self.events,
+            &self.token_service,
+            &self.token_url,
+        )
+    }
+
     /// Stops the servers.
     pub(crate) fn stop(self) {
         self.shutdown.send_replace(true);
+        self.vault_service.abort_all_vaults();
     }
 }
 
@@ -462,7 +473,29 @@ async fn seed_identity(store: &Store, now: time::OffsetDateTime) -> Identity {
     }
 }
 
-async fn seed_vault(store: &Store, vault_uri: &str, now: i64) {
+/// A data plane serving plain HTTP on 127.0.0.1, trusting `token_service`'s tokens.
+fn vault_service(
+    store: &Store,
+    clock: &SharedClock,
+    events: &Arc<RecordingSink>,
+    token_service: &TokenService,
+    token_url: &str,
+) -> VaultService {
+    VaultService::new(
+        store.clone(),
+        clock.clone(),
+        events.clone(),
+        token_service.validator(),
+        Authorizer::new(store.clone()),
+        VaultConfig {
+            bind_host: Ipv4Addr::LOCALHOST.into(),
+            tls: None,
+            authority_host: token_url.parse().unwrap(),
+        },
+    )
+}
+
+async fn seed_vault(store: &Store, vault_uri: &str, now: i64) -> Vault {
     let mut conn = store.pool().acquire().await.unwrap();
     insert_subscription(
         &mut conn,
@@ -504,5 +537,6 @@ async fn seed_vault(store: &Store, vault_uri: &str, now: i64) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .vault
 }
