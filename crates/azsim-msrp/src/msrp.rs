@@ -20,6 +20,9 @@ use azsim_store::resources::{
 use azsim_store::{Connection, Store, StoreError};
 
 use crate::agents::{vm_credentials, vm_instance};
+
+/// How many tasks restore metadata agents at start-up.
+const RESTORE_TASKS: usize = 4;
 use crate::credential::{CertificatePolicy, issue_identity_certificate};
 use crate::{MsrpError, authority};
 
@@ -319,8 +322,26 @@ impl Msrp {
                 .map(|vm| vm.vm_row)
                 .collect()
         };
-        for vm_row in &vm_rows {
-            self.sync_vm_agent(*vm_row, "startup").await?;
+        // A few restorers side by side: each VM's reads and key parsing overlap with the
+        // others' (starting an agent itself is serialised by the fleet).
+        let per_task = vm_rows.len().div_ceil(RESTORE_TASKS).max(1);
+        let mut restorers = tokio::task::JoinSet::new();
+        for chunk in vm_rows.chunks(per_task) {
+            let msrp = self.clone();
+            let chunk = chunk.to_vec();
+            restorers.spawn(async move {
+                for vm_row in chunk {
+                    msrp.sync_vm_agent(vm_row, "startup").await?;
+                }
+                Ok::<(), MsrpError>(())
+            });
+        }
+        while let Some(restored) = restorers.join_next().await {
+            match restored {
+                Ok(result) => result?,
+                // Nothing aborts these tasks, so a join error is a panic: pass it on.
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            }
         }
         Ok(vm_rows.len())
     }
