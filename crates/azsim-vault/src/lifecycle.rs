@@ -155,21 +155,21 @@ impl VaultService {
     /// Binds `preferred` or, when absent or taken, a fresh port on the configured host.
     async fn bind(&self, preferred: Option<SocketAddr>) -> Result<BoundVaultEndpoint, VaultError> {
         let fresh = SocketAddr::new(self.config().bind_host, 0);
-        let listener = match preferred {
-            Some(preferred) => match TcpListener::bind(preferred).await {
-                Ok(listener) => listener,
-                Err(error) => {
+        let earlier = match preferred {
+            Some(preferred) => TcpListener::bind(preferred)
+                .await
+                .inspect_err(|error| {
                     tracing::debug!(
                         address = %preferred,
-                        error = &error as &dyn std::error::Error,
+                        error = error as &dyn std::error::Error,
                         "earlier vault address unavailable"
                     );
-                    drop(error);
-                    TcpListener::bind(fresh)
-                        .await
-                        .map_err(VaultError::Listener)?
-                }
-            },
+                })
+                .ok(),
+            None => None,
+        };
+        let listener = match earlier {
+            Some(listener) => listener,
             None => TcpListener::bind(fresh)
                 .await
                 .map_err(VaultError::Listener)?,
