@@ -5,7 +5,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use azsim_cloud::Endpoints;
-use serde_json::Value;
+use azsim_core::ResourceId;
+use serde_json::{Value, json};
+
+/// The api-version `az role assignment create` sends.
+const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 
 /// A signed-in administrator of a running cloud.
 pub(crate) struct AdminClient {
@@ -63,6 +67,36 @@ impl AdminClient {
                 .json(body)
                 .send()
                 .await?,
+        )
+        .await
+    }
+
+    /// Assigns the role with GUID `role_id` to `principal_id` at `scope`, under a new name, as
+    /// `az role assignment create` does; answers the assignment resource.
+    pub(crate) async fn create_role_assignment(
+        &self,
+        scope: &ResourceId,
+        role_id: &str,
+        principal_id: &str,
+    ) -> anyhow::Result<Value> {
+        let assignment = scope.provider(
+            "Microsoft.Authorization",
+            "roleAssignments",
+            &uuid::Uuid::new_v4().to_string(),
+        );
+        // Clients name the definition at the subscription, as the portal and az do.
+        let definition = ResourceId::subscription(&self.endpoints.subscription_id).provider(
+            "Microsoft.Authorization",
+            "roleDefinitions",
+            role_id,
+        );
+        let body = json!({"properties": {
+            "roleDefinitionId": definition.to_string(),
+            "principalId": principal_id,
+        }});
+        self.arm_put(
+            &format!("{assignment}?api-version={AUTHORIZATION_API_VERSION}"),
+            &body,
         )
         .await
     }

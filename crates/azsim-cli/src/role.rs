@@ -5,15 +5,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use azsim_cloud::DATABASE_FILE;
+use azsim_core::ResourceId;
 use azsim_store::Store;
 use azsim_store::directory::{find_service_principal, find_service_principal_by_app_id};
-use serde_json::json;
 
 use crate::admin::AdminClient;
 use crate::args::RoleAssignArgs;
-
-/// The api-version `az role assignment create` sends.
-const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 
 pub(crate) async fn assign(data_dir: &Path, args: RoleAssignArgs) -> anyhow::Result<()> {
     let admin = AdminClient::from_data_dir(data_dir)?;
@@ -24,22 +21,9 @@ pub(crate) async fn assign(data_dir: &Path, args: RoleAssignArgs) -> anyhow::Res
         )
     })?;
     let principal_id = resolve_assignee(data_dir, &admin, &args.assignee).await?;
-    let scope = args.scope.trim_end_matches('/');
-    let name = uuid::Uuid::new_v4();
-    let body = json!({"properties": {
-        "roleDefinitionId": format!(
-            "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}",
-            admin.endpoints.subscription_id, role.id
-        ),
-        "principalId": principal_id,
-    }});
+    let scope = ResourceId::parse(&args.scope)?;
     let assignment = admin
-        .arm_put(
-            &format!(
-                "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={AUTHORIZATION_API_VERSION}"
-            ),
-            &body,
-        )
+        .create_role_assignment(&scope, role.id, &principal_id)
         .await?;
     println!("assigned '{}' to {principal_id} at {scope}", role.name);
     println!("{}", assignment["id"].as_str().unwrap_or_default());

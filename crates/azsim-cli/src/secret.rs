@@ -8,6 +8,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use azsim_cloud::DATABASE_FILE;
+use azsim_core::ResourceId;
+use azsim_core::resource_id::key_covers;
 use azsim_store::Store;
 use azsim_store::directory::find_service_principal_by_app_id;
 use azsim_store::role_assignments::list_role_assignments_for_principal;
@@ -28,10 +30,8 @@ pub(crate) async fn set(data_dir: &Path, args: SecretSetArgs) -> anyhow::Result<
     let vault = find_vault_by_name(&mut conn, &args.vault)
         .await?
         .with_context(|| format!("no vault named '{}'", args.vault))?;
-    let vault_id = format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
-        vault.subscription_id, vault.resource_group_name, vault.name
-    );
+    let vault_id = ResourceId::resource_group(&vault.subscription_id, &vault.resource_group_name)
+        .provider("Microsoft.KeyVault", "vaults", &vault.name);
     let admin_principal = find_service_principal_by_app_id(
         &mut conn,
         &admin.endpoints.tenant_id,
@@ -46,27 +46,14 @@ pub(crate) async fn set(data_dir: &Path, args: SecretSetArgs) -> anyhow::Result<
             .await?
             .iter()
             .any(|assignment| {
+                // Segment-wise, as RBAC decides: an Officer on `kv1` is none on `kv10`.
                 assignment.role_definition_id == officer.id
-                    && vault_id
-                        .to_ascii_lowercase()
-                        .starts_with(&assignment.scope_key)
+                    && key_covers(&assignment.scope_key, vault_id.scope_key())
             });
     drop(conn);
     if !already_granted {
-        let name = uuid::Uuid::new_v4();
         admin
-            .arm_put(
-                &format!(
-                    "{vault_id}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"
-                ),
-                &json!({"properties": {
-                    "roleDefinitionId": format!(
-                        "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}",
-                        vault.subscription_id, officer.id
-                    ),
-                    "principalId": admin_principal.object_id,
-                }}),
-            )
+            .create_role_assignment(&vault_id, officer.id, &admin_principal.object_id)
             .await?;
         println!("granted the administrator Key Vault Secrets Officer on {vault_id}");
     }

@@ -121,14 +121,8 @@ pub(crate) async fn authenticate(
     let credential = find_credential(state, principal, &thumbprint).await?;
     let certificate = Certificate::from_der(&credential.certificate_der)
         .and_then(|certificate| certificate.public_key().map(|key| (certificate, key)));
-    let (_, public_key) = certificate.map_err(|error| {
-        tracing::error!(
-            credential_id = %credential.credential_id,
-            error = &error as &dyn std::error::Error,
-            "a stored certificate credential is unreadable"
-        );
-        aadsts::server_error()
-    })?;
+    // A stored credential we cannot read is our failure, not the client's.
+    let (_, public_key) = certificate.map_err(|error| aadsts::server_error().caused_by(error))?;
     if !jws::verify(
         algorithm,
         &public_key,

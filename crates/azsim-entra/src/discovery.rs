@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use azsim_http::RequestContext;
 use http::HeaderValue;
 use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
@@ -15,7 +15,6 @@ use crate::aadsts;
 use crate::oauth_error::OAuthError;
 use crate::state::ServiceState;
 use crate::tenant::{TenantSegment, resolve};
-use crate::token_endpoint::request_context;
 
 /// What a discovery document is about: the path's tenant, and the id its issuer names
 /// (a placeholder for the multi-tenant aliases, as Entra writes it).
@@ -46,15 +45,11 @@ pub(crate) async fn discovery_tenant(
 pub(crate) async fn openid_configuration_v1(
     State(state): State<Arc<ServiceState>>,
     Path(segment): Path<String>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Response {
     match discovery_tenant(&state, &segment).await {
         Ok(tenant) => cached_json(v1_document(state.config.base(), &tenant)),
-        Err(error) => error.into_response(
-            state.clock.now(),
-            &request_context(context),
-            state.config.base(),
-        ),
+        Err(error) => error.into_response(state.clock.now(), &context, state.config.base()),
     }
 }
 
@@ -62,15 +57,11 @@ pub(crate) async fn openid_configuration_v1(
 pub(crate) async fn openid_configuration_v2(
     State(state): State<Arc<ServiceState>>,
     Path(segment): Path<String>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Response {
     match discovery_tenant(&state, &segment).await {
         Ok(tenant) => cached_json(v2_document(state.config.base(), &tenant)),
-        Err(error) => error.into_response(
-            state.clock.now(),
-            &request_context(context),
-            state.config.base(),
-        ),
+        Err(error) => error.into_response(state.clock.now(), &context, state.config.base()),
     }
 }
 

@@ -72,12 +72,8 @@ pub(crate) fn issue(
         PrincipalType::ManagedIdentity => MANAGED_IDENTITY_LIFETIME_SECONDS,
         PrincipalType::Application => APPLICATION_LIFETIME_SECONDS,
     };
-    let random = |len| {
-        random_base64url(len).map_err(|error| {
-            tracing::error!(error = &error as &dyn std::error::Error, "no random bytes");
-            aadsts::server_error()
-        })
-    };
+    let random =
+        |len| random_base64url(len).map_err(|error| aadsts::server_error().caused_by(error));
     let (uti, aio, rh) = (random(16)?, random(48)?, format!("1.{}.", random(36)?));
     let issuer = issuer_for_tenant(tenant_id);
     let issued_at = now - BACKDATE_SECONDS;
@@ -102,13 +98,9 @@ pub(crate) fn issue(
         xms_mirid: principal.managed_identity_resource_id.as_deref(),
         xms_az_rid: compute_resource,
     };
-    let access_token = signing_key.sign(&claims).map_err(|error| {
-        tracing::error!(
-            error = &error as &dyn std::error::Error,
-            "token signing failed"
-        );
-        aadsts::server_error()
-    })?;
+    let access_token = signing_key
+        .sign(&claims)
+        .map_err(|error| aadsts::server_error().caused_by(error))?;
     tracing::info!(
         client_id = %principal.app_id,
         kid = signing_key.kid(),

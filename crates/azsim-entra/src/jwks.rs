@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use azsim_http::RequestContext;
@@ -15,13 +14,12 @@ use serde_json::{Value, json};
 use crate::discovery::{cached_json, discovery_tenant};
 use crate::oauth_error::OAuthError;
 use crate::state::{ServiceState, store_failure};
-use crate::token_endpoint::request_context;
 
 /// `GET /{tenant}/discovery/keys` (and `/common/discovery/keys`).
 pub(crate) async fn keys_v1(
     State(state): State<Arc<ServiceState>>,
     Path(segment): Path<String>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Response {
     respond(&state, keys(&state, &segment, false).await, context)
 }
@@ -30,7 +28,7 @@ pub(crate) async fn keys_v1(
 pub(crate) async fn keys_v2(
     State(state): State<Arc<ServiceState>>,
     Path(segment): Path<String>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Response {
     respond(&state, keys(&state, &segment, true).await, context)
 }
@@ -38,15 +36,11 @@ pub(crate) async fn keys_v2(
 fn respond(
     state: &ServiceState,
     result: Result<Value, OAuthError>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Response {
     match result {
         Ok(body) => cached_json(body),
-        Err(error) => error.into_response(
-            state.clock.now(),
-            &request_context(context),
-            state.config.base(),
-        ),
+        Err(error) => error.into_response(state.clock.now(), &context, state.config.base()),
     }
 }
 

@@ -1,10 +1,12 @@
 //! OAuth 2.0 error responses in Entra's AADSTS shape, written in one place.
 
+use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use azsim_http::RequestContext;
+use azsim_http::{LoggedError, RequestContext};
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, PRAGMA};
 use serde::Serialize;
@@ -58,13 +60,24 @@ impl OAuthErrorCode {
     }
 }
 
-/// A refused request: the OAuth code, the AADSTS number and its message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A refused request: the OAuth code, the AADSTS number and its message, and for our own
+/// failures the internal error behind it (logged, never sent).
+#[derive(Debug, Clone)]
 pub(crate) struct OAuthError {
     pub(crate) code: OAuthErrorCode,
     pub(crate) aadsts: u32,
     pub(crate) message: String,
+    cause: Option<Arc<dyn Error + Send + Sync + 'static>>,
 }
+
+/// Two refusals are the same when the client would see the same answer.
+impl PartialEq for OAuthError {
+    fn eq(&self, other: &Self) -> bool {
+        (self.code, self.aadsts, &self.message) == (other.code, other.aadsts, &other.message)
+    }
+}
+
+impl Eq for OAuthError {}
 
 impl fmt::Display for OAuthError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -72,7 +85,13 @@ impl fmt::Display for OAuthError {
     }
 }
 
-impl std::error::Error for OAuthError {}
+impl Error for OAuthError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|cause| cause as &(dyn Error + 'static))
+    }
+}
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -91,7 +110,14 @@ impl OAuthError {
             code,
             aadsts,
             message: message.into(),
+            cause: None,
         }
+    }
+
+    /// The same refusal, caused by an internal failure that the request layer logs.
+    pub(crate) fn caused_by(mut self, cause: impl Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Arc::new(cause));
+        self
     }
 
     /// The response: Entra's body with trace and correlation ids and the time, and the
@@ -102,11 +128,6 @@ impl OAuthError {
         context: &RequestContext,
         public_base: &str,
     ) -> Response {
-        tracing::debug!(
-            error = self.code.as_str(),
-            aadsts = self.aadsts,
-            "request refused"
-        );
         let timestamp = entra_timestamp(now);
         let body = ErrorBody {
             error: self.code.as_str(),
@@ -122,6 +143,7 @@ impl OAuthError {
         };
         let mut response = (self.code.status(), Json(body)).into_response();
         no_store(&mut response);
+        LoggedError::attach(&mut response, self);
         response
     }
 }

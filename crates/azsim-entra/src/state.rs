@@ -32,11 +32,7 @@ impl ServiceState {
     }
 }
 
-/// Logs a store failure once, here at the boundary, and turns it into a server error.
+/// A store failure as the client sees it: a server error (the request layer logs the cause).
 pub(crate) fn store_failure(error: StoreError) -> OAuthError {
-    tracing::error!(
-        error = &error as &dyn std::error::Error,
-        "store failure in the token service"
-    );
-    aadsts::server_error()
+    aadsts::server_error().caused_by(error)
 }

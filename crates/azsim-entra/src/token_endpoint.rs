@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -25,7 +24,7 @@ use crate::{assertion, secret};
 pub(crate) async fn token_v1(
     State(state): State<Arc<ServiceState>>,
     Path(tenant): Path<String>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -44,7 +43,7 @@ pub(crate) async fn token_v1(
 pub(crate) async fn token_v2(
     State(state): State<Arc<ServiceState>>,
     Path(tenant): Path<String>,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -63,11 +62,10 @@ async fn token(
     state: &ServiceState,
     version: EndpointVersion,
     tenant: &str,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
-    let context = request_context(context);
     let now = state.clock.now();
     match client_credentials(
         state,
@@ -195,18 +193,6 @@ fn requested_resource(version: EndpointVersion, form: &TokenForm) -> Result<Stri
             Ok(resource.to_owned())
         }
     }
-}
-
-/// The request's ids; the middleware always sets them, this only guards a router built
-/// without it.
-pub(crate) fn request_context(context: Option<Extension<RequestContext>>) -> RequestContext {
-    context.map_or_else(
-        || RequestContext {
-            request_id: "00000000-0000-0000-0000-000000000000".to_owned(),
-            correlation_id: "00000000-0000-0000-0000-000000000000".to_owned(),
-        },
-        |Extension(context)| context,
-    )
 }
 
 #[cfg(test)]

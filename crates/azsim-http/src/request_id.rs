@@ -1,9 +1,12 @@
-//! Request ids and the per-request tracing span.
+//! Request ids, the per-request tracing span, and the [`RequestContext`] handlers extract.
 
-use axum::extract::Request;
+use std::convert::Infallible;
+
+use axum::extract::{FromRequestParts, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::HeaderValue;
+use http::request::Parts;
 use tracing::Instrument;
 
 /// The response header that carries the id the service gave the request.
@@ -12,7 +15,7 @@ pub const REQUEST_ID_HEADER: &str = "x-ms-request-id";
 /// The header that ties the requests of one flow together across services.
 pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
 
-/// Facts about the current request, available to handlers as an extension.
+/// Facts about the current request. Handlers take it as an extractor argument.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     /// The id this service gave the request (returned as `x-ms-request-id`).
@@ -21,8 +24,33 @@ pub struct RequestContext {
     pub correlation_id: String,
 }
 
+impl RequestContext {
+    /// Fresh ids, for a request that did not pass through [`with_request_context`].
+    pub fn fresh() -> Self {
+        Self {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            correlation_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// Never fails: the context the middleware set, or fresh ids when a router was built
+/// without the middleware (so every service handles that case the same way).
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_else(Self::fresh))
+    }
+}
+
 /// Middleware: gives each request an id, adopts or creates its correlation id, runs the rest
-/// of the stack inside an `http_request` span naming the service, and returns both ids.
+/// of the stack inside an `http_request` span naming the service, logs the error behind a
+/// failed response once ([`crate::LoggedError`]), and returns both ids.
 ///
 /// Use as `axum::middleware::from_fn(move |req, next| with_request_context("arm", req, next))`.
 pub async fn with_request_context(
@@ -55,7 +83,10 @@ pub async fn with_request_context(
     });
     let mut response = next.run(request).instrument(span.clone()).await;
     span.record("status", response.status().as_u16());
-    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "request finished"));
+    span.in_scope(|| {
+        crate::error_log::log_attached_error(&response);
+        tracing::debug!(status = response.status().as_u16(), "request finished");
+    });
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID_HEADER, value);

@@ -8,6 +8,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use azsim_http::LoggedError;
 use serde::Serialize;
 
 use crate::app_service::APP_SERVICE_API_VERSION;
@@ -115,6 +116,7 @@ impl IntoResponse for AppServiceFailure {
                 axum::http::HeaderValue::from_static("GET"),
             );
         }
+        LoggedError::attach(&mut response, self.error);
         response
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! The identity endpoints answer in the OAuth form `{"error","error_description"}`; the
 //! instance endpoints answer `{"error": "<sentence>"}`. Each variant picks its status and
-//! text in one place, here.
+//! text in one place, here. The error itself goes to `azsim_http`'s request layer, which logs
+//! it once.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use azsim_http::LoggedError;
 use serde::Serialize;
 use serde_json::json;
 
@@ -76,7 +78,7 @@ impl IntoResponse for IdentityError {
                 description,
             )
         };
-        let (status, error, description) = match self {
+        let (status, error, description) = match &self {
             Self::MissingMetadataHeader => {
                 invalid_request("Required metadata header not specified".to_owned())
             }
@@ -102,7 +104,7 @@ impl IntoResponse for IdentityError {
                 "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request".to_owned(),
             ),
             Self::TokenService(TokenServiceError::Rejected { error, description, .. }) => {
-                (StatusCode::BAD_REQUEST, error, description)
+                (StatusCode::BAD_REQUEST, error.clone(), description.clone())
             }
             Self::TokenService(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -124,7 +126,9 @@ impl IntoResponse for IdentityError {
             error: &error,
             error_description: &description,
         };
-        with_allow_on_405(json_response(status, &body))
+        let mut response = with_allow_on_405(json_response(status, &body));
+        LoggedError::attach(&mut response, self);
+        response
     }
 }
 

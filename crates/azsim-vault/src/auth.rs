@@ -74,11 +74,8 @@ impl FromRequestParts<VaultService> for Authenticated {
                 challenge,
             });
         }
-        let correlation_id = parts
-            .extensions
-            .get::<RequestContext>()
-            .map(|context| context.correlation_id.clone())
-            .unwrap_or_default();
+        let Ok(RequestContext { correlation_id, .. }) =
+            RequestContext::from_request_parts(parts, service).await;
         tracing::debug!(
             vault = %vault.name,
             client_id = %claims.appid,

@@ -2,12 +2,14 @@
 //! `{"error":{"code","message","innererror"?}}`.
 //!
 //! Every 401 carries the `WWW-Authenticate` challenge, as Key Vault's do: the SDK starts its
-//! token flow from it. Internal failures answer with a generic message; their error chain is
-//! logged once, here, and never sent to the client.
+//! token flow from it. Internal failures answer with a generic message; the error is attached to
+//! the response and logged once, with its chain, by `azsim_http`'s request layer, and never sent
+//! to the client.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use azsim_entra::TokenValidationError;
+use azsim_http::LoggedError;
 use azsim_store::StoreError;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
@@ -190,11 +192,6 @@ impl VaultError {
 impl IntoResponse for VaultError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %ErrorChain(&self), "vault request failed");
-        } else {
-            tracing::debug!(status = status.as_u16(), error = %self, "vault request refused");
-        }
         let mut response = (status, Json(self.body())).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -207,21 +204,7 @@ impl IntoResponse for VaultError {
         {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
+        LoggedError::attach(&mut response, self);
         response
-    }
-}
-
-/// Formats an error with all its sources, for the one log line of an internal failure.
-struct ErrorChain<'a>(&'a dyn std::error::Error);
-
-impl std::fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(error) = source {
-            write!(formatter, ": {error}")?;
-            source = error.source();
-        }
-        Ok(())
     }
 }

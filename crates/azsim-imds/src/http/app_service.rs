@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -36,9 +35,9 @@ pub(super) async fn app_service_token_issue(
     State(state): State<Arc<AgentState>>,
     headers: HeaderMap,
     RawQuery(raw_query): RawQuery,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Result<Response, AppServiceFailure> {
-    let correlation_id = issue::correlation_id(context);
+    let correlation_id = context.correlation_id;
     let fail = |error| AppServiceFailure {
         error,
         correlation_id: correlation_id.clone(),

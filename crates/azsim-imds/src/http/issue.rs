@@ -1,9 +1,7 @@
 //! The token path both identity endpoints share (IMDS and the App Service flavour): pick the
 //! identity, serve a cached token or get a fresh one from the token service, record the hops.
 
-use axum::Extension;
 use azsim_core::{FlowEvent, FlowStep};
-use azsim_http::RequestContext;
 
 use crate::agent::AgentState;
 use crate::model::IdentityKind;
@@ -39,13 +37,6 @@ pub(super) enum IssueError {
     Selection(SelectionError),
     /// The token service gave no token.
     TokenService(TokenServiceError),
-}
-
-/// The request's correlation id (set by the request-context middleware), or a fresh one.
-pub(super) fn correlation_id(context: Option<Extension<RequestContext>>) -> String {
-    context
-        .map(|Extension(context)| context.correlation_id)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
 /// Serves `request`: the chosen identity's cached token for the resource, or a fresh one.
@@ -106,7 +97,6 @@ pub(super) async fn issue_token(
                     now,
                 )
                 .await
-                .inspect_err(|error| log_token_service_error(error, &credential.client_id))
                 .map_err(IssueError::TokenService)?;
             state.cache_if_current(credential, resource, token.clone());
             tracing::debug!(client_id = %credential.client_id, resource = %resource, "token obtained from the token service");
@@ -117,19 +107,4 @@ pub(super) async fn issue_token(
         token,
         client_id: credential.client_id.clone(),
     })
-}
-
-/// Logs a failed token-service call once, here, where it is turned into the wire answer.
-fn log_token_service_error(error: &TokenServiceError, client_id: &str) {
-    let error_ref = error as &dyn std::error::Error;
-    match error {
-        TokenServiceError::Rejected { .. } => {
-            tracing::debug!(
-                error = error_ref,
-                client_id,
-                "token service refused the request"
-            );
-        }
-        _ => tracing::warn!(error = error_ref, client_id, "token service call failed"),
-    }
 }

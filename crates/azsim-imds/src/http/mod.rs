@@ -62,8 +62,9 @@ fn app_service_failure(request: &Request, error: AppServiceError) -> Response {
     let correlation_id = request
         .extensions()
         .get::<RequestContext>()
-        .map(|context| context.correlation_id.clone())
-        .unwrap_or_default();
+        .cloned()
+        .unwrap_or_else(RequestContext::fresh)
+        .correlation_id;
     AppServiceFailure {
         error,
         correlation_id,

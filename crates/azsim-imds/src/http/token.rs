@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -37,7 +36,7 @@ pub(super) async fn identity_token_issue(
     State(state): State<Arc<AgentState>>,
     headers: HeaderMap,
     RawQuery(raw_query): RawQuery,
-    context: Option<Extension<RequestContext>>,
+    context: RequestContext,
 ) -> Result<Response, IdentityError> {
     let query = QueryParams::parse(raw_query.as_deref());
     guard::check(&headers, &query, Some(Category::Identity))?;
@@ -51,7 +50,7 @@ pub(super) async fn identity_token_issue(
         query.get("object_id"),
         query.get("msi_res_id"),
     )?;
-    let correlation_id = issue::correlation_id(context);
+    let correlation_id = context.correlation_id;
     let issued = issue::issue_token(
         &state,
         TokenRequest {
