@@ -1,7 +1,7 @@
 //! `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` of a VM, read as `azsim vm env` reads them: the
 //! agent's address from the cloud, the secret from the store.
 
-use azsim_imds::app_service::identity_endpoint;
+use azsim_imds::identity_endpoint;
 use azsim_store::agent_secrets::find_identity_header;
 use azsim_store::resources::list_all_virtual_machines;
 use azsim_testkit::FakeCloud;

@@ -42,7 +42,7 @@ pub(crate) async fn run(data_dir: &Path, args: VmEnvArgs) -> anyhow::Result<()> 
         .ok_or_else(|| anyhow::anyhow!("VM '{}' has no identity header yet", args.name))?;
     println!("AZURE_POD_IDENTITY_AUTHORITY_HOST=http://{address}");
     // Every agent serves the App Service endpoint at this path
-    // (`azsim_imds::app_service::APP_SERVICE_TOKEN_PATH`).
+    // (`azsim_imds::APP_SERVICE_TOKEN_PATH`).
     println!("IDENTITY_ENDPOINT=http://{address}/msi/token");
     println!("IDENTITY_HEADER={identity_header}");
     Ok(())

@@ -82,7 +82,7 @@ impl HeaderThumbprint {
         let bytes = match self {
             Self::Sha256(bytes) | Self::Sha1(bytes) => bytes,
         };
-        bytes.iter().map(|byte| format!("{byte:02X}")).collect()
+        hex::encode_upper(bytes)
     }
 
     fn matches(&self, credential: &CertificateCredential) -> bool {

@@ -1,7 +1,7 @@
 //! The `api-version` values the metadata service accepts, per endpoint category.
 
 /// Every version the real service documents, oldest first (the order `/metadata/versions` uses).
-pub const SUPPORTED_API_VERSIONS: [&str; 35] = [
+pub(crate) const SUPPORTED_API_VERSIONS: [&str; 35] = [
     "2017-03-01",
     "2017-04-02",
     "2017-08-01",
@@ -40,11 +40,11 @@ pub const SUPPORTED_API_VERSIONS: [&str; 35] = [
 ];
 
 /// The three newest versions, newest first, as the instance endpoints list them in errors.
-pub const NEWEST_API_VERSIONS: [&str; 3] = ["2025-04-07", "2024-07-17", "2024-03-15"];
+pub(crate) const NEWEST_API_VERSIONS: [&str; 3] = ["2025-04-07", "2024-07-17", "2024-03-15"];
 
 /// An endpoint category; each exists from a given version on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Category {
+pub(crate) enum Category {
     /// `/metadata/instance`, introduced in 2017-04-02.
     Instance,
     /// `/metadata/identity`, introduced in 2018-02-01.
@@ -53,7 +53,7 @@ pub enum Category {
 
 impl Category {
     /// The first version that serves this category.
-    pub fn introduced_in(self) -> &'static str {
+    pub(crate) fn introduced_in(self) -> &'static str {
         match self {
             Self::Instance => "2017-04-02",
             Self::Identity => "2018-02-01",
@@ -62,7 +62,7 @@ impl Category {
 }
 
 /// Whether `version` is a documented version that serves `category`.
-pub fn is_supported(version: &str, category: Category) -> bool {
+pub(crate) fn is_supported(version: &str, category: Category) -> bool {
     // Versions are ISO dates, so string order is date order.
     SUPPORTED_API_VERSIONS.contains(&version) && version >= category.introduced_in()
 }

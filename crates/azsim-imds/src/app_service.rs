@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 pub const APP_SERVICE_TOKEN_PATH: &str = "/msi/token";
 
 /// The one `api-version` the endpoint accepts.
-pub const APP_SERVICE_API_VERSION: &str = "2019-08-01";
+pub(crate) const APP_SERVICE_API_VERSION: &str = "2019-08-01";
 
 /// The header a workload sends the secret in.
-pub const IDENTITY_HEADER_NAME: &str = "X-IDENTITY-HEADER";
+pub(crate) const IDENTITY_HEADER_NAME: &str = "X-IDENTITY-HEADER";
 
 /// `IDENTITY_ENDPOINT` for the agent listening on `address`.
 pub fn identity_endpoint(address: SocketAddr) -> String {

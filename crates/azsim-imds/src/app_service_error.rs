@@ -18,7 +18,7 @@ use crate::token_client::TokenServiceError;
 
 /// Why a request to the App Service endpoint failed.
 #[derive(Debug, thiserror::Error)]
-pub enum AppServiceError {
+pub(crate) enum AppServiceError {
     /// `X-IDENTITY-HEADER` is missing or is not this VM's secret.
     #[error("identity header missing or wrong")]
     InvalidIdentityHeader,
@@ -45,7 +45,7 @@ pub enum AppServiceError {
 /// An [`AppServiceError`] with the request's correlation id, as the wire body carries it.
 #[derive(Debug, thiserror::Error)]
 #[error("App Service identity request failed")]
-pub struct AppServiceFailure {
+pub(crate) struct AppServiceFailure {
     /// What went wrong.
     #[source]
     pub error: AppServiceError,

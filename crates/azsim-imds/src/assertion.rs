@@ -1,23 +1,22 @@
 //! The client assertion: a short-lived JWT, signed with the identity's certificate key, that
 //! authenticates the agent to the token service in place of a secret.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
 use crate::model::IdentityCredential;
 
 /// The `client_assertion_type` of a JWT client assertion (RFC 7523).
-pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const CLIENT_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// How long an assertion is valid, in seconds: long enough for one request, short as the
 /// token service recommends.
-pub const ASSERTION_LIFETIME_SECS: i64 = 600;
+pub(crate) const ASSERTION_LIFETIME_SECS: i64 = 600;
 
 /// The claims of a client assertion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssertionClaims {
+pub(crate) struct AssertionClaims {
     /// The token endpoint the assertion is for, exactly as posted to.
     pub aud: String,
     /// The client id.
@@ -42,9 +41,9 @@ pub enum AssertionError {
     Certificate {
         /// The identity whose certificate is bad.
         client_id: String,
-        /// What OpenSSL reported.
+        /// What the certificate library reported.
         #[source]
-        source: openssl::error::ErrorStack,
+        source: azsim_pki::PkiError,
     },
     /// The identity's private key is not a PKCS#8 EC key.
     #[error("the private key of client {client_id} cannot be read")]
@@ -68,16 +67,16 @@ pub enum AssertionError {
 
 /// The `x5t#S256` thumbprint of a PEM certificate: base64url (no padding) of the SHA-256 of
 /// its DER encoding.
-pub fn certificate_sha256_thumbprint(
+pub(crate) fn certificate_sha256_thumbprint(
     certificate_pem: &str,
-) -> Result<String, openssl::error::ErrorStack> {
-    let certificate = openssl::x509::X509::from_pem(certificate_pem.as_bytes())?;
-    let digest = certificate.digest(openssl::hash::MessageDigest::sha256())?;
-    Ok(URL_SAFE_NO_PAD.encode(digest))
+) -> Result<String, azsim_pki::PkiError> {
+    Ok(azsim_pki::Certificate::from_pem(certificate_pem)?
+        .thumbprints()
+        .sha256_base64url())
 }
 
 /// The claims of an assertion by `client_id` for `audience`, issued at `now` (unix seconds).
-pub fn assertion_claims(client_id: &str, audience: &str, now: i64) -> AssertionClaims {
+pub(crate) fn assertion_claims(client_id: &str, audience: &str, now: i64) -> AssertionClaims {
     AssertionClaims {
         aud: audience.to_owned(),
         iss: client_id.to_owned(),
@@ -91,7 +90,7 @@ pub fn assertion_claims(client_id: &str, audience: &str, now: i64) -> AssertionC
 
 /// Signs an ES256 client assertion for `credential`, addressed to the token endpoint
 /// `audience`, issued at `now` (unix seconds from the cloud's clock).
-pub fn sign_client_assertion(
+pub(crate) fn sign_client_assertion(
     credential: &IdentityCredential,
     audience: &str,
     now: i64,
@@ -121,6 +120,8 @@ pub fn sign_client_assertion(
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use jsonwebtoken::{DecodingKey, Validation};
 
     use super::*;

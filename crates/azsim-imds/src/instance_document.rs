@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::model::VmInstance;
 
 /// The full instance metadata document of `instance`.
-pub fn instance_document(instance: &VmInstance) -> Value {
+pub(crate) fn instance_document(instance: &VmInstance) -> Value {
     json!({
         "compute": compute(instance),
         "network": { "interface": [network_interface(&instance.vm_id)] },

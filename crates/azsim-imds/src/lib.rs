@@ -7,27 +7,27 @@
 //! authenticating with a certificate-signed client assertion.
 //!
 //! # Layout
-//! - [`agent`]: [`ImdsAgent`], one VM's server, its identities and token cache.
-//! - [`fleet`]: [`ImdsFleet`], every agent of a cloud by VM id.
-//! - [`model`]: what an agent is handed ([`VmInstance`], [`IdentityCredential`], [`AgentConfig`]).
-//! - [`selection`]: which identity a token request gets.
-//! - [`assertion`]: the ES256 client assertion sent to the token service.
-//! - [`instance_document`]: the `/metadata/instance` document.
-//! - [`api_version`]: the versions the service accepts.
-//! - [`app_service`]: the App Service flavour (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`) every
-//!   agent also serves at `/msi/token`; [`app_service_error`] is its error dialect.
-//! - [`error`]: the wire error dialects.
+//! - `agent`: [`ImdsAgent`], one VM's server, its identities and token cache.
+//! - `fleet`: [`ImdsFleet`], every agent of a cloud by VM id.
+//! - `model`: what an agent is handed ([`VmInstance`], [`IdentityCredential`], [`AgentConfig`]).
+//! - `selection`: which identity a token request gets.
+//! - `assertion`: the ES256 client assertion sent to the token service.
+//! - `instance_document`: the `/metadata/instance` document.
+//! - `api_version`: the versions the service accepts.
+//! - `app_service`: the App Service flavour (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`) every
+//!   agent also serves at `/msi/token`; `app_service_error` is its error dialect.
+//! - `error`: the wire error dialects.
 
-pub mod agent;
-pub mod api_version;
-pub mod app_service;
-pub mod app_service_error;
-pub mod assertion;
-pub mod error;
-pub mod fleet;
-pub mod instance_document;
-pub mod model;
-pub mod selection;
+mod agent;
+mod api_version;
+mod app_service;
+mod app_service_error;
+mod assertion;
+mod error;
+mod fleet;
+mod instance_document;
+mod model;
+mod selection;
 
 mod http;
 mod identity_header;
@@ -39,6 +39,8 @@ mod token_client;
 mod test_support;
 
 pub use agent::ImdsAgent;
+pub use app_service::{APP_SERVICE_TOKEN_PATH, identity_endpoint};
+pub use error::{IdentityError, MetadataError};
 pub use fleet::ImdsFleet;
 pub use model::{AgentConfig, IdentityCredential, IdentityKind, VmInstance};
 pub use selection::{IdentitySelector, SelectionError, select_identity};

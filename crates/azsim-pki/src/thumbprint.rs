@@ -46,14 +46,7 @@ impl Thumbprints {
 
 /// Upper-case hex of `bytes`, no separators.
 pub(crate) fn upper_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{byte:02X}");
-            out
-        })
+    hex::encode_upper(bytes)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub(crate) fn require(query: &[(String, String)]) -> Result<&str, VaultError> {
     } else {
         Err(VaultError::ApiVersionUnsupported {
             version: version.to_owned(),
+            latest: LATEST,
         })
     }
 }

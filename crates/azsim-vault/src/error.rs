@@ -49,6 +49,8 @@ pub enum VaultError {
     ApiVersionUnsupported {
         /// The version given.
         version: String,
+        /// The newest version, which the message recommends.
+        latest: &'static str,
     },
     /// A secret name that is not 1 to 127 letters, digits and dashes.
     #[error("invalid secret name")]
@@ -132,12 +134,11 @@ impl VaultError {
                 "The 'api-version' query parameter is missing.".to_owned(),
                 None,
             ),
-            Self::ApiVersionUnsupported { version } => (
+            Self::ApiVersionUnsupported { version, latest } => (
                 "BadParameter",
                 format!(
                     "The specified version ({version}) is not recognized. Consider using the \
-                     latest supported version ({}).",
-                    crate::api_version::LATEST
+                     latest supported version ({latest})."
                 ),
                 None,
             ),
