@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use azsim_cloud::{Cloud, CloudConfig, Endpoints};
+use azsim_core::ResourceId;
 use serde_json::{Value, json};
 
 use crate::authorization;
@@ -96,10 +97,9 @@ impl Admin {
                 "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"
             ),
             &json!({"properties": {
-                "roleDefinitionId": format!(
-                    "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role_id}",
-                    self.endpoints.subscription_id
-                ),
+                "roleDefinitionId": ResourceId::subscription(&self.endpoints.subscription_id)
+                    .provider("Microsoft.Authorization", "roleDefinitions", role_id)
+                    .to_string(),
                 "principalId": principal_id}}),
         )
         .await
@@ -131,10 +131,7 @@ pub(crate) async fn run(requests: usize, concurrency: usize, vms: usize) -> anyh
     let dir = tempfile::tempdir()?;
     let cloud = Cloud::start(CloudConfig::new(dir.path()).with_any_ports()).await?;
     let admin = Admin::sign_in(&cloud).await?;
-    let group = format!(
-        "/subscriptions/{}/resourceGroups/bench",
-        cloud.endpoints().subscription_id
-    );
+    let group = ResourceId::resource_group(&cloud.endpoints().subscription_id, "bench").to_string();
     admin
         .put(
             &format!("{group}?api-version={API_VERSION}"),
