@@ -6,7 +6,10 @@
 //! they call and return raw responses, so tests assert on status codes and bodies.
 //!
 //! # Layout
-//! - [`FakeCloud`]: start, restart, stop; the clock.
+//! - [`FakeCloud`]: start (or [`FakeCloud::builder`] for options), restart, stop; the clock,
+//!   the administrator, the recorded flow events.
+//! - [`fixtures`]: an event recorder, applications, tenants and certificates, for these and
+//!   for single-service tests.
 //! - [`ApiResponse`]: a status, headers and a JSON body.
 //! - [`arm`]: resource API helpers.
 //! - [`imds`]: metadata agent helpers.
@@ -17,12 +20,13 @@
 pub mod arm;
 pub mod authorization;
 mod cloud;
+pub mod fixtures;
 pub mod imds;
 mod response;
 pub mod tokens;
 pub mod vault;
 
-pub use cloud::FakeCloud;
+pub use cloud::{FOREIGN_TENANT_ID, FakeCloud, FakeCloudBuilder};
 pub use response::ApiResponse;
 pub use vault::KEY_VAULT_RESOURCE;
 
