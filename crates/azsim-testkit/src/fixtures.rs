@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use azsim_core::{EventSink, FlowEvent};
 use azsim_pki::KeyPair;
+#[cfg(feature = "cloud")]
 use azsim_store::directory::{Tenant, insert_tenant};
+#[cfg(feature = "cloud")]
 use azsim_store::{Store, StoreError};
 
 /// Flow events kept in memory, in the order they were recorded, for assertions.
@@ -54,6 +56,7 @@ pub struct Client {
     pub secret: String,
 }
 
+#[cfg(feature = "cloud")]
 /// Creates tenant `tenant_id` with `domain` as its name and default domain.
 pub async fn seed_tenant(store: &Store, tenant_id: &str, domain: &str, now: i64) {
     let mut conn = store.pool().acquire().await.expect("a store connection");
@@ -70,6 +73,7 @@ pub async fn seed_tenant(store: &Store, tenant_id: &str, domain: &str, now: i64)
     .expect("the tenant is created");
 }
 
+#[cfg(feature = "cloud")]
 /// Registers an application named `display_name` in `tenant_id` (which must exist): the
 /// application, its service principal and a client secret, made the way the cloud makes its
 /// administrator.
@@ -99,6 +103,7 @@ pub async fn seed_application(
     }
 }
 
+#[cfg(feature = "cloud")]
 /// Creates tenant `tenant_id` and registers an application in it.
 pub async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> Client {
     seed_tenant(store, tenant_id, domain, now).await;

@@ -1,9 +1,9 @@
 //! The harness: a token service on a real socket over a seeded directory.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use azsim_core::{Clock, EventSink, FlowEvent, ManualClock, SharedClock};
+use azsim_core::{Clock, ManualClock, SharedClock};
 use azsim_entra::{CLIENT_ASSERTION_TYPE_JWT_BEARER, TokenService, TokenServiceConfig};
 use azsim_pki::{Certificate, CertificateAuthority, CertificateRequest, CertificateUsage, KeyPair};
 use azsim_store::Store;
@@ -12,6 +12,7 @@ use azsim_store::directory::{
     insert_application, insert_certificate_credential, insert_secret_credential,
     insert_service_principal, insert_tenant,
 };
+pub(crate) use azsim_testkit::fixtures::RecordingSink;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -33,24 +34,6 @@ pub(crate) const ARM: &str = "https://management.azure.com/";
 pub(crate) struct ClientCertificate {
     pub(crate) key: KeyPair,
     pub(crate) certificate: Certificate,
-}
-
-/// Flow events, kept for assertions.
-#[derive(Debug, Default)]
-pub(crate) struct RecordingSink {
-    events: Mutex<Vec<FlowEvent>>,
-}
-
-impl EventSink for RecordingSink {
-    fn record(&self, event: FlowEvent) {
-        self.events.lock().expect("event lock").push(event);
-    }
-}
-
-impl RecordingSink {
-    pub(crate) fn events(&self) -> Vec<FlowEvent> {
-        self.events.lock().expect("event lock").clone()
-    }
 }
 
 /// Which token endpoint to call.
