@@ -28,18 +28,6 @@ fn assert_denied(status: u16, body: &Value, object_id: &str, action: &str, scope
     );
 }
 
-async fn create_group(arm: &TestArm, token: &str, name: &str) {
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &arm.group_path(name),
-            token,
-            Some(json!({"location": "eastus"})),
-        )
-        .await;
-    assert!(status == 201 || status == 200, "{body}");
-}
-
 fn vm_id(arm: &TestArm, group: &str, name: &str) -> String {
     format!(
         "{}/providers/Microsoft.Compute/virtualMachines/{name}",
@@ -94,7 +82,7 @@ async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_mess
     let arm = TestArm::start().await;
     let subscription = arm.subscription_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
+    arm.create_group(&admin, "rg").await;
     let nobody = arm.new_client().await;
     let token = arm.token(&nobody, MANAGEMENT_SCOPE).await;
 
@@ -192,8 +180,8 @@ async fn reader_on_a_resource_group_can_read_a_vm_but_not_write_it() {
     let arm = TestArm::start().await;
     let subscription = arm.subscription_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
-    create_group(&arm, &admin, "other").await;
+    arm.create_group(&admin, "rg").await;
+    arm.create_group(&admin, "other").await;
     let vm_body = json!({"location": "eastus", "tags": {"app": "web"}});
     let (status, _) = arm
         .call(
@@ -303,7 +291,7 @@ async fn contributor_can_write_resources_but_not_role_assignments() {
     )
     .await;
     let token = arm.token(&contributor, MANAGEMENT_SCOPE).await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let (status, body) = arm
         .call(
             Method::PUT,
@@ -353,7 +341,7 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
     let arm = TestArm::start().await;
     let tenant = arm.tenant_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
+    arm.create_group(&admin, "rg").await;
     arm.call(
         Method::PUT,
         &arm.vm_path("rg", "vm1"),
@@ -568,7 +556,7 @@ async fn role_definitions_are_readable_at_any_scope_and_filtered_by_name() {
     let arm = TestArm::start().await;
     let subscription = arm.subscription_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
+    arm.create_group(&admin, "rg").await;
     let (status, body) = arm
         .call(
             Method::GET,
@@ -622,8 +610,8 @@ async fn role_definitions_are_readable_at_any_scope_and_filtered_by_name() {
 async fn attaching_a_user_assigned_identity_needs_assign_on_the_identity() {
     let arm = TestArm::start().await;
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "apps").await;
-    create_group(&arm, &admin, "identities").await;
+    arm.create_group(&admin, "apps").await;
+    arm.create_group(&admin, "identities").await;
     let identity_path = format!(
         "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-id?api-version=2023-01-31",
         arm.group_scope("identities")

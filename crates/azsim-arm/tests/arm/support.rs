@@ -108,6 +108,19 @@ impl TestArm {
         )
     }
 
+    /// Has `token`'s holder create resource group `name` in East US; panics unless created.
+    pub(crate) async fn create_group(&self, token: &str, name: &str) {
+        let (status, body) = self
+            .call(
+                Method::PUT,
+                &self.group_path(name),
+                token,
+                Some(serde_json::json!({"location": "eastus"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
     /// Stops the cloud.
     pub(crate) async fn stop(self) {
         self.cloud.stop().await;

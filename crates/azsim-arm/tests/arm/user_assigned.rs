@@ -38,18 +38,6 @@ fn canonical_identity_id(arm: &TestArm, group: &str, name: &str) -> String {
     )
 }
 
-async fn create_group(arm: &TestArm, token: &str, name: &str) {
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &arm.group_path(name),
-            token,
-            Some(json!({"location": "eastus"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-}
-
 async fn create_identity(arm: &TestArm, token: &str, group: &str, name: &str) -> Value {
     let (status, body) = arm
         .call(
@@ -87,7 +75,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let subscription = arm.subscription_id();
     let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "Id-RG").await;
+    arm.create_group(&token, "Id-RG").await;
 
     let (status, created) = arm
         .call(
@@ -162,7 +150,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     assert_eq!(patched["tags"], json!({"owner": "me"}));
     assert_eq!(patched["properties"]["clientId"], client_id.as_str());
 
-    create_group(&arm, &token, "other-rg").await;
+    arm.create_group(&token, "other-rg").await;
     create_identity(&arm, &token, "other-rg", "elsewhere").await;
     let in_group = format!(
         "/subscriptions/{subscription}/resourceGroups/Id-RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2024-11-30"
@@ -230,7 +218,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
 async fn bad_identity_writes_are_rejected_with_arm_codes() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let (status, body) = arm
         .call(
             Method::PUT,
@@ -300,7 +288,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let arm = TestArm::start().await;
     let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let id1 = create_identity(&arm, &token, "rg", "id1").await;
     let id2 = create_identity(&arm, &token, "rg", "id2").await;
 
@@ -436,7 +424,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
 async fn a_patch_naming_a_missing_identity_changes_nothing() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     create_identity(&arm, &token, "rg", "id1").await;
     let (status, _) = arm
         .call(
@@ -474,8 +462,8 @@ async fn a_patch_naming_a_missing_identity_changes_nothing() {
 async fn deleting_an_identitys_resource_group_detaches_it_from_vms_elsewhere() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
-    create_group(&arm, &token, "rg-ids").await;
+    arm.create_group(&token, "rg").await;
+    arm.create_group(&token, "rg-ids").await;
     let identity = create_identity(&arm, &token, "rg-ids", "id1").await;
     let client_id = identity["properties"]["clientId"].as_str().unwrap();
     let (status, vm) = arm

@@ -23,18 +23,6 @@ fn vault_id(arm: &TestArm, group: &str, name: &str) -> String {
     )
 }
 
-async fn create_group(arm: &TestArm, token: &str, name: &str) {
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &arm.group_path(name),
-            token,
-            Some(json!({"location": "eastus"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-}
-
 async fn put_vault(arm: &TestArm, token: &str, group: &str, name: &str) -> (u16, Value) {
     let tenant = arm.tenant_id();
     arm.call(
@@ -60,7 +48,7 @@ async fn vault_crud_answers_with_the_providers_shapes() {
     let subscription = arm.subscription_id();
     let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
 
     let (status, body) = put_vault(&arm, &token, "rg", "Kv-App").await;
     assert_eq!(status, 201, "{body}");
@@ -159,8 +147,8 @@ async fn vault_crud_answers_with_the_providers_shapes() {
 async fn vault_names_are_checked_and_global() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg1").await;
-    create_group(&arm, &token, "rg2").await;
+    arm.create_group(&token, "rg1").await;
+    arm.create_group(&token, "rg2").await;
 
     let (status, body) = put_vault(&arm, &token, "rg1", "1kv").await;
     assert_eq!(status, 400, "{body}");
@@ -223,7 +211,7 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
     let arm = TestArm::start().await;
     let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let (_, vault) = put_vault(&arm, &token, "rg", "kv-data").await;
     let vault_uri = vault["properties"]["vaultUri"].as_str().unwrap().to_owned();
     let secret_url = format!("{vault_uri}secrets/db-password?api-version={DATA_API_VERSION}");
@@ -340,7 +328,7 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
 async fn roles_can_be_assigned_on_a_single_secret_of_an_existing_vault() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     put_vault(&arm, &token, "rg", "kv-scope").await;
     let reader = arm.new_client().await;
     let secret_scope = format!("{}/secrets/db-password", vault_id(&arm, "rg", "kv-scope"));
