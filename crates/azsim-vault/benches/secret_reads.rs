@@ -8,8 +8,8 @@
 // Bench code shares the test harness: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used)]
 
-// The harness has helpers this bench does not use.
-#[allow(dead_code)]
+// The harness has helpers (and re-exports) this bench does not use.
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/http/support.rs"]
 mod support;
 

@@ -43,7 +43,7 @@ fn role_definition_id(arm: &TestArm, role: &str) -> String {
 }
 
 fn assignment_body(arm: &TestArm, role: &str, principal_id: &str) -> Value {
-    json!({"properties": {"roleDefinitionId": role_definition_id(&arm, role), "principalId": principal_id}})
+    json!({"properties": {"roleDefinitionId": role_definition_id(arm, role), "principalId": principal_id}})
 }
 
 fn assignments_path(scope: &str, filter: Option<&str>) -> String {

@@ -42,7 +42,7 @@ async fn create_identity(arm: &TestArm, token: &str, group: &str, name: &str) ->
     let (status, body) = arm
         .call(
             Method::PUT,
-            &identity_path(&arm, group, name, "2024-11-30"),
+            &identity_path(arm, group, name, "2024-11-30"),
             token,
             Some(json!({"location": "eastus"})),
         )

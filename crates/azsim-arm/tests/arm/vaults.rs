@@ -27,7 +27,7 @@ async fn put_vault(arm: &TestArm, token: &str, group: &str, name: &str) -> (u16,
     let tenant = arm.tenant_id();
     arm.call(
         Method::PUT,
-        &vault_path(&arm, group, name),
+        &vault_path(arm, group, name),
         token,
         Some(json!({
             "location": "East US",
