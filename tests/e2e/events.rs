@@ -1,7 +1,6 @@
 //! Every hop of the flow is recorded, in order, with its step.
 
 use azsim_core::FlowStep;
-use azsim_store::events::list_events;
 use azsim_testkit::{FakeCloud, MANAGEMENT_RESOURCE};
 
 #[tokio::test]
@@ -23,13 +22,11 @@ async fn the_flow_records_steps_one_to_seven_in_order() {
         .get_virtual_machine("rg", "vm", token.str_at("/access_token"))
         .await
         .assert_status(200);
-    cloud.cloud().flush_events().await;
 
-    let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
-    let events = list_events(&mut conn, 0, 1000).await.unwrap();
+    let events = cloud.flow_events().await;
     let steps: Vec<u8> = events
         .iter()
-        .filter_map(|stored| stored.event.step.map(FlowStep::number))
+        .filter_map(|event| event.step.map(FlowStep::number))
         .collect();
     let position = |step: u8| {
         steps
@@ -47,8 +44,8 @@ async fn the_flow_records_steps_one_to_seven_in_order() {
     let correlation = |step: u8| {
         events
             .iter()
-            .find(|stored| stored.event.step.map(FlowStep::number) == Some(step))
-            .map(|stored| stored.event.correlation_id.clone())
+            .find(|event| event.step.map(FlowStep::number) == Some(step))
+            .map(|event| event.correlation_id.clone())
             .unwrap()
     };
     assert_eq!(correlation(1), correlation(2));

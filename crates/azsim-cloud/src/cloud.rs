@@ -234,6 +234,11 @@ impl Cloud {
         &self.msrp
     }
 
+    /// The Key Vault data plane (which vaults are being served, and where).
+    pub fn vaults(&self) -> &VaultService {
+        &self.vaults
+    }
+
     /// The token service.
     pub fn token_service(&self) -> &TokenService {
         &self.token_service

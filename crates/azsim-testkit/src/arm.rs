@@ -1,5 +1,6 @@
 //! Resource API helpers, named after the operations they call.
 
+use azsim_core::ResourceId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -14,28 +15,68 @@ impl FakeCloud {
         self.cloud().endpoints().subscription_id.clone()
     }
 
+    /// The id of the subscription.
+    pub fn subscription_scope(&self) -> String {
+        ResourceId::subscription(self.subscription_id()).to_string()
+    }
+
     /// The ARM id of a resource group.
     pub fn resource_group_id(&self, resource_group: &str) -> String {
-        format!(
-            "/subscriptions/{}/resourceGroups/{resource_group}",
-            self.subscription_id()
-        )
+        self.resource_group(resource_group).to_string()
     }
 
     /// The ARM id of a VM.
     pub fn virtual_machine_id(&self, resource_group: &str, name: &str) -> String {
-        format!(
-            "{}/providers/Microsoft.Compute/virtualMachines/{name}",
-            self.resource_group_id(resource_group)
-        )
+        self.resource_group(resource_group)
+            .provider("Microsoft.Compute", "virtualMachines", name)
+            .to_string()
     }
 
     /// The ARM id of a user-assigned identity, as a caller writes it (`resourceGroups`).
     pub fn user_assigned_identity_id(&self, resource_group: &str, name: &str) -> String {
-        format!(
-            "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
-            self.resource_group_id(resource_group)
-        )
+        self.resource_group(resource_group)
+            .provider("Microsoft.ManagedIdentity", "userAssignedIdentities", name)
+            .to_string()
+    }
+
+    fn resource_group(&self, resource_group: &str) -> ResourceId {
+        ResourceId::resource_group(self.subscription_id(), resource_group)
+    }
+
+    /// A request to the resource API at `path_and_query` (sent as given: the caller adds the
+    /// `api-version`), with `token` as bearer if any; for requests the other helpers cannot
+    /// express (a body that is not JSON, a `HEAD`).
+    pub fn arm_request_builder(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let url = format!(
+            "{}{path_and_query}",
+            self.cloud().endpoints().resource_manager
+        );
+        let request = self.http().request(method, url);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// Sends a resource API request to `path_and_query` as given (with its own `api-version`,
+    /// or none) and returns the raw response.
+    pub async fn arm_send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> ApiResponse {
+        let mut request = self.arm_request_builder(method, path_and_query, token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        ApiResponse::read(request.send().await.expect("resource API request")).await
     }
 
     /// Sends a resource API request with `token` to `path` (an ARM id, with `api-version`
@@ -61,18 +102,13 @@ impl FakeCloud {
         body: Option<&Value>,
     ) -> ApiResponse {
         let separator = if path.contains('?') { '&' } else { '?' };
-        let url = format!(
-            "{}{path}{separator}api-version={api_version}",
-            self.cloud().endpoints().resource_manager
-        );
-        let mut request = self.http().request(method, url);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        ApiResponse::read(request.send().await.expect("resource API request")).await
+        self.arm_send(
+            method,
+            &format!("{path}{separator}api-version={api_version}"),
+            token,
+            body,
+        )
+        .await
     }
 
     /// `PUT` a resource group (as the administrator).

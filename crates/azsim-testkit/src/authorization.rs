@@ -1,5 +1,6 @@
 //! Role assignment helpers, named after the operations they call.
 
+use azsim_core::ResourceId;
 use reqwest::Method;
 use serde_json::json;
 
@@ -19,26 +20,10 @@ pub mod roles {
 }
 
 impl FakeCloud {
-    /// The administrator's service principal object id (read from the directory's table, as
-    /// a tenant administrator would look it up).
+    /// The administrator's service principal object id (read from the directory when the cloud
+    /// started, as a tenant administrator would look it up).
     pub async fn admin_principal_id(&self) -> String {
-        let endpoints = self.cloud().endpoints();
-        let mut conn = self
-            .cloud()
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .expect("a connection");
-        azsim_store::directory::find_service_principal_by_app_id(
-            &mut conn,
-            &endpoints.tenant_id,
-            &endpoints.admin.client_id,
-        )
-        .await
-        .expect("the directory answers")
-        .expect("the administrator's principal exists")
-        .object_id
+        self.admin().object_id.clone()
     }
 
     /// Grants Reader on `scope` to `principal_id` (as the administrator); panics unless created.
@@ -59,19 +44,27 @@ impl FakeCloud {
         let token = self.admin_token().await;
         let name = uuid::Uuid::new_v4();
         let body = json!({"properties": {
-            "roleDefinitionId": format!(
-                "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role_id}",
-                self.subscription_id()
-            ),
+            "roleDefinitionId": ResourceId::subscription(self.subscription_id())
+                .provider("Microsoft.Authorization", "roleDefinitions", role_id)
+                .to_string(),
             "principalId": principal_id,
         }});
         self.arm_request_at_version(
             Method::PUT,
-            &format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+            &role_assignment_id(scope, &name.to_string()),
             AUTHORIZATION_API_VERSION,
             Some(&token),
             Some(&body),
         )
         .await
     }
+}
+
+/// The id of role assignment `name` at `scope` (any scope: a subscription, a group, a
+/// resource, a vault's secret).
+pub fn role_assignment_id(scope: &str, name: &str) -> String {
+    ResourceId::parse(scope)
+        .unwrap_or_else(|error| panic!("{scope} is not a scope: {error}"))
+        .provider("Microsoft.Authorization", "roleAssignments", name)
+        .to_string()
 }

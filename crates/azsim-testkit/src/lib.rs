@@ -6,7 +6,10 @@
 //! they call and return raw responses, so tests assert on status codes and bodies.
 //!
 //! # Layout
-//! - [`FakeCloud`]: start, restart, stop; the clock.
+//! - [`FakeCloud`]: start (or [`FakeCloud::builder`] for options), restart, stop; the clock,
+//!   the administrator, the recorded flow events.
+//! - [`fixtures`]: an event recorder, applications, tenants and certificates, for these and
+//!   for single-service tests.
 //! - [`ApiResponse`]: a status, headers and a JSON body.
 //! - [`arm`]: resource API helpers.
 //! - [`imds`]: metadata agent helpers.
@@ -14,16 +17,32 @@
 //! - [`authorization`]: role assignments.
 //! - [`vault`]: vaults and their secrets.
 
+//!
+//! # Features
+//! - `cloud` (default): everything above. Without it only [`fixtures`] is built, for the
+//!   single-service tests of a component crate that should not build every other service.
+
+#[cfg(feature = "cloud")]
 pub mod arm;
+#[cfg(feature = "cloud")]
 pub mod authorization;
+#[cfg(feature = "cloud")]
 mod cloud;
+pub mod fixtures;
+#[cfg(feature = "cloud")]
 pub mod imds;
+#[cfg(feature = "cloud")]
 mod response;
+#[cfg(feature = "cloud")]
 pub mod tokens;
+#[cfg(feature = "cloud")]
 pub mod vault;
 
-pub use cloud::FakeCloud;
+#[cfg(feature = "cloud")]
+pub use cloud::{FOREIGN_TENANT_ID, FakeCloud, FakeCloudBuilder};
+#[cfg(feature = "cloud")]
 pub use response::ApiResponse;
+#[cfg(feature = "cloud")]
 pub use vault::KEY_VAULT_RESOURCE;
 
 /// The api-version the helpers send to the resource API.
@@ -32,6 +51,7 @@ pub const ARM_API_VERSION: &str = "2024-11-01";
 pub const MANAGEMENT_RESOURCE: &str = "https://management.azure.com/";
 
 /// Installs a test log subscriber once per test binary; output shows with `TEST_LOG=1`.
+#[cfg(feature = "cloud")]
 pub fn init_test_logging() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -3,6 +3,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
+use crate::fixtures::Client;
 use crate::{ApiResponse, FakeCloud, MANAGEMENT_RESOURCE};
 
 impl FakeCloud {
@@ -22,6 +23,36 @@ impl FakeCloud {
             .await
             .expect("token request");
         ApiResponse::read(response).await
+    }
+
+    /// Asks `client`'s tenant's v2 token endpoint for a token for `scope` with the client's
+    /// secret.
+    pub async fn client_secret_token_for(&self, client: &Client, scope: &str) -> ApiResponse {
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.cloud().endpoints().authority_host,
+            client.tenant_id
+        );
+        let response = self
+            .http()
+            .post(url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client.client_id.as_str()),
+                ("client_secret", client.secret.as_str()),
+                ("scope", scope),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        ApiResponse::read(response).await
+    }
+
+    /// An access token of `client` for `scope`; panics unless the token service issues one.
+    pub async fn access_token(&self, client: &Client, scope: &str) -> String {
+        let response = self.client_secret_token_for(client, scope).await;
+        response.assert_status(200);
+        response.str_at("/access_token").to_owned()
     }
 
     /// An administrator access token for the resource API.

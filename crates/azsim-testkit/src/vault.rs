@@ -16,10 +16,9 @@ pub const KEY_VAULT_RESOURCE: &str = "https://vault.azure.net";
 impl FakeCloud {
     /// The ARM id of a vault.
     pub fn vault_id(&self, resource_group: &str, name: &str) -> String {
-        format!(
-            "{}/providers/Microsoft.KeyVault/vaults/{name}",
-            self.resource_group_id(resource_group)
-        )
+        azsim_core::ResourceId::resource_group(self.subscription_id(), resource_group)
+            .provider("Microsoft.KeyVault", "vaults", name)
+            .to_string()
     }
 
     /// `PUT` a vault with RBAC authorization (as the administrator).

@@ -8,8 +8,8 @@
 // Bench code shares the test harness: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used)]
 
-// The harness has helpers this bench does not use.
-#[allow(dead_code)]
+// The harness has helpers (and re-exports) this bench does not use.
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/http/support.rs"]
 mod support;
 
@@ -48,15 +48,15 @@ async fn main() {
     let token = vault.identity_token().await;
     let url = vault.url("secrets/db-password/");
 
-    let baseline = measure(&vault.http, &url, None, 401, requests, concurrency).await;
-    let reads = measure(&vault.http, &url, Some(&token), 200, requests, concurrency).await;
+    let baseline = measure(vault.http(), &url, None, 401, requests, concurrency).await;
+    let reads = measure(vault.http(), &url, Some(&token), 200, requests, concurrency).await;
     println!("vault secret reads ({requests} requests, {concurrency} concurrent clients)");
     println!("  baseline, 401 challenge:        {baseline:>10.0} req/s");
     println!(
         "  secret reads with valid token:  {reads:>10.0} req/s  ({:.2} of baseline)",
         reads / baseline
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 /// Requests per second for `requests` GETs of `url` from `concurrency` clients, each answer

@@ -1,11 +1,13 @@
 //! Refused token requests: each gets its AADSTS code, status and `error`, never a 500.
+//!
+//! These check status and body mapping only, so most drive the router without a socket.
 
 use azsim_store::directory::delete_service_principal;
 use jsonwebtoken::Algorithm;
 
 use crate::support::{
-    APP_ID, ARM, Endpoint, MI_CLIENT_ID, MI_OBJECT_ID, SECRET, TENANT_ID, TENANT_NAME, TokenCloud,
-    assert_aadsts,
+    APP_ID, ARM, Answer, Endpoint, MI_CLIENT_ID, MI_OBJECT_ID, SECRET, TENANT_ID, TENANT_NAME,
+    TokenCloud, assert_aadsts, check_aadsts,
 };
 
 fn secret_form(resource: &str) -> Vec<(&'static str, String)> {
@@ -17,14 +19,15 @@ fn secret_form(resource: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Posts `form` to the router of `cloud`'s token service, without a socket.
 async fn post(
     cloud: &TokenCloud,
     endpoint: Endpoint,
     tenant: &str,
     form: &[(&str, String)],
-) -> reqwest::Response {
+) -> Answer {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    cloud.post_token(endpoint, tenant, &form).await
+    cloud.oneshot_form(endpoint, tenant, &form).await
 }
 
 #[tokio::test]
@@ -33,7 +36,7 @@ async fn unknown_client_is_unauthorized_client() {
     let mut form = secret_form(ARM);
     form[1].1 = "99999999-9999-9999-9999-999999999999".to_owned();
     let response = post(&cloud, Endpoint::V1, TENANT_ID, &form).await;
-    let body = assert_aadsts(response, 400, "unauthorized_client", 700_016).await;
+    let body = check_aadsts(&response, 400, "unauthorized_client", 700_016);
     let description = body["error_description"].as_str().unwrap();
     assert!(description.contains(&format!("was not found in the directory '{TENANT_NAME}'")));
 }
@@ -69,7 +72,7 @@ async fn unknown_resource_is_invalid_resource() {
         &secret_form("https://example.com/"),
     )
     .await;
-    let body = assert_aadsts(response, 400, "invalid_resource", 500_011).await;
+    let body = check_aadsts(&response, 400, "invalid_resource", 500_011);
     assert!(
         body["error_description"]
             .as_str()
@@ -88,7 +91,7 @@ async fn unknown_tenant_is_invalid_request() {
         &secret_form(ARM),
     )
     .await;
-    let body = assert_aadsts(response, 400, "invalid_request", 90_002).await;
+    let body = check_aadsts(&response, 400, "invalid_request", 90_002);
     assert!(
         body["error_description"]
             .as_str()
@@ -112,9 +115,9 @@ async fn client_credentials_on_common_is_refused() {
         ],
     )
     .await;
-    assert_aadsts(response, 400, "invalid_request", 9_001_023).await;
+    check_aadsts(&response, 400, "invalid_request", 9_001_023);
     let response = post(&cloud, Endpoint::V1, "organizations", &secret_form(ARM)).await;
-    assert_aadsts(response, 400, "invalid_request", 50_059).await;
+    check_aadsts(&response, 400, "invalid_request", 50_059);
 }
 
 #[tokio::test]
@@ -123,14 +126,14 @@ async fn other_grant_types_are_unsupported() {
     let mut form = secret_form(ARM);
     form[0].1 = "password".to_owned();
     let response = post(&cloud, Endpoint::V1, TENANT_ID, &form).await;
-    assert_aadsts(response, 400, "unsupported_grant_type", 70_003).await;
+    check_aadsts(&response, 400, "unsupported_grant_type", 70_003);
 }
 
 #[tokio::test]
 async fn resource_parameter_on_v2_is_refused() {
     let cloud = TokenCloud::start().await;
     let response = post(&cloud, Endpoint::V2, TENANT_ID, &secret_form(ARM)).await;
-    assert_aadsts(response, 400, "invalid_request", 901_002).await;
+    check_aadsts(&response, 400, "invalid_request", 901_002);
 }
 
 #[tokio::test]
@@ -148,21 +151,16 @@ async fn scope_without_default_suffix_is_invalid_scope() {
         ],
     )
     .await;
-    assert_aadsts(response, 400, "invalid_scope", 1_002_012).await;
+    check_aadsts(&response, 400, "invalid_scope", 1_002_012);
 }
 
 #[tokio::test]
 async fn malformed_body_is_invalid_request_not_a_server_error() {
     let cloud = TokenCloud::start().await;
     let response = cloud
-        .http
-        .post(cloud.token_url(Endpoint::V1, TENANT_ID))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(vec![0xff, 0xfe, b'%', b'&', b'='])
-        .send()
-        .await
-        .unwrap();
-    let body = assert_aadsts(response, 400, "invalid_request", 900_144).await;
+        .oneshot_token(Endpoint::V1, TENANT_ID, vec![0xff, 0xfe, b'%', b'&', b'='])
+        .await;
+    let body = check_aadsts(&response, 400, "invalid_request", 900_144);
     assert!(
         body["error_description"]
             .as_str()
@@ -185,7 +183,7 @@ async fn request_without_any_credential_is_invalid_client() {
         ],
     )
     .await;
-    assert_aadsts(response, 401, "invalid_client", 7_000_218).await;
+    check_aadsts(&response, 401, "invalid_client", 7_000_218);
 }
 
 #[tokio::test]
@@ -193,5 +191,5 @@ async fn expired_secret_is_reported_as_expired() {
     let cloud = TokenCloud::start().await;
     cloud.advance(86_400 * 366);
     let response = post(&cloud, Endpoint::V1, TENANT_ID, &secret_form(ARM)).await;
-    assert_aadsts(response, 401, "invalid_client", 7_000_222).await;
+    check_aadsts(&response, 401, "invalid_client", 7_000_222);
 }

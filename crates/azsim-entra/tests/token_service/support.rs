@@ -1,9 +1,9 @@
 //! The harness: a token service on a real socket over a seeded directory.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use azsim_core::{Clock, EventSink, FlowEvent, ManualClock, SharedClock};
+use azsim_core::{Clock, ManualClock, SharedClock};
 use azsim_entra::{CLIENT_ASSERTION_TYPE_JWT_BEARER, TokenService, TokenServiceConfig};
 use azsim_pki::{Certificate, CertificateAuthority, CertificateRequest, CertificateUsage, KeyPair};
 use azsim_store::Store;
@@ -12,6 +12,7 @@ use azsim_store::directory::{
     insert_application, insert_certificate_credential, insert_secret_credential,
     insert_service_principal, insert_tenant,
 };
+pub(crate) use azsim_testkit::fixtures::RecordingSink;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -33,24 +34,6 @@ pub(crate) const ARM: &str = "https://management.azure.com/";
 pub(crate) struct ClientCertificate {
     pub(crate) key: KeyPair,
     pub(crate) certificate: Certificate,
-}
-
-/// Flow events, kept for assertions.
-#[derive(Debug, Default)]
-pub(crate) struct RecordingSink {
-    events: Mutex<Vec<FlowEvent>>,
-}
-
-impl EventSink for RecordingSink {
-    fn record(&self, event: FlowEvent) {
-        self.events.lock().expect("event lock").push(event);
-    }
-}
-
-impl RecordingSink {
-    pub(crate) fn events(&self) -> Vec<FlowEvent> {
-        self.events.lock().expect("event lock").clone()
-    }
 }
 
 /// Which token endpoint to call.
@@ -356,6 +339,81 @@ pub(crate) fn header_of(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url")).expect("JSON")
 }
 
+/// A response as the tests read it, whether it came over a socket or straight from the router.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    /// Reads a whole response from a socket.
+    pub(crate) async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("the body is read").to_vec();
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The body as JSON.
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+impl TokenCloud {
+    /// POSTs `body` (form-encoded) to a token endpoint of `tenant` through the service's
+    /// router itself, without a socket: for tests of status and body mapping.
+    pub(crate) async fn oneshot_token(
+        &self,
+        endpoint: Endpoint,
+        tenant: &str,
+        body: impl Into<axum::body::Body>,
+    ) -> Answer {
+        use tower::ServiceExt;
+        let path = match endpoint {
+            Endpoint::V1 => format!("/{tenant}/oauth2/token"),
+            Endpoint::V2 => format!("/{tenant}/oauth2/v2.0/token"),
+        };
+        let request = http::Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.into())
+            .expect("a request");
+        let response = self
+            .service
+            .router()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("the body is read")
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// [`TokenCloud::oneshot_token`] with a form.
+    pub(crate) async fn oneshot_form(
+        &self,
+        endpoint: Endpoint,
+        tenant: &str,
+        form: &[(&str, &str)],
+    ) -> Answer {
+        let body = serde_urlencoded::to_string(form).expect("form encodes");
+        self.oneshot_token(endpoint, tenant, body).await
+    }
+}
+
 /// Asserts an AADSTS error response: status, `error`, code, and the body's diagnostic shape.
 pub(crate) async fn assert_aadsts(
     response: reqwest::Response,
@@ -363,12 +421,17 @@ pub(crate) async fn assert_aadsts(
     error: &str,
     code: u64,
 ) -> Value {
-    assert_eq!(response.status().as_u16(), status);
+    check_aadsts(&Answer::read(response).await, status, error, code)
+}
+
+/// [`assert_aadsts`] for an answer already read (from the router, say).
+pub(crate) fn check_aadsts(answer: &Answer, status: u16, error: &str, code: u64) -> Value {
+    assert_eq!(answer.status, status);
     assert_eq!(
-        response.headers()["cache-control"].to_str().expect("ascii"),
+        answer.headers["cache-control"].to_str().expect("ascii"),
         "no-store, no-cache"
     );
-    let body: Value = response.json().await.expect("JSON error body");
+    let body = answer.json();
     assert_eq!(body["error"], error, "{body}");
     assert_eq!(body["error_codes"], json!([code]), "{body}");
     let description = body["error_description"].as_str().expect("description");

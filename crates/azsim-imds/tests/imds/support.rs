@@ -2,46 +2,18 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use azsim_core::{EventSink, FlowEvent, ManualClock, SharedClock};
+use azsim_core::{ManualClock, SharedClock};
 use azsim_imds::{AgentConfig, IdentityCredential, IdentityKind, ImdsAgent, VmInstance};
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::PKey;
-use openssl::x509::{X509Builder, X509NameBuilder};
+pub(crate) use azsim_testkit::fixtures::RecordingSink;
+use azsim_testkit::fixtures::self_signed_certificate;
 use tokio::net::TcpListener;
 
 /// A self-signed EC P-256 certificate and its PKCS#8 key, both PEM.
 pub(crate) fn generate_certificate(common_name: &str) -> (String, String) {
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_nid(Nid::COMMONNAME, common_name)
-        .unwrap();
-    let name = name.build();
-    let mut builder = X509Builder::new().unwrap();
-    builder.set_version(2).unwrap();
-    builder
-        .set_serial_number(&BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap())
-        .unwrap();
-    builder.set_subject_name(&name).unwrap();
-    builder.set_issuer_name(&name).unwrap();
-    builder.set_pubkey(&key).unwrap();
-    builder
-        .set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    builder
-        .set_not_after(&Asn1Time::days_from_now(90).unwrap())
-        .unwrap();
-    builder.sign(&key, MessageDigest::sha256()).unwrap();
-    (
-        String::from_utf8(builder.build().to_pem().unwrap()).unwrap(),
-        String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap(),
-    )
+    let certificate = self_signed_certificate(common_name);
+    (certificate.certificate_pem, certificate.private_key_pem)
 }
 
 pub(crate) const TENANT_ID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -90,24 +62,6 @@ fn name_hash(name: &str) -> u64 {
     name.bytes().fold(17_u64, |hash, byte| {
         hash.wrapping_mul(31).wrapping_add(u64::from(byte))
     }) & 0xffff_ffff_ffff
-}
-
-/// An event sink that keeps what it is given.
-#[derive(Debug, Default)]
-pub(crate) struct RecordingSink {
-    events: Mutex<Vec<FlowEvent>>,
-}
-
-impl RecordingSink {
-    pub(crate) fn events(&self) -> Vec<FlowEvent> {
-        self.events.lock().unwrap().clone()
-    }
-}
-
-impl EventSink for RecordingSink {
-    fn record(&self, event: FlowEvent) {
-        self.events.lock().unwrap().push(event);
-    }
 }
 
 /// A token-service address nothing listens on: bound, then released.

@@ -7,13 +7,12 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{
-    API_VERSION, FOREIGN_TENANT, MANAGEMENT_SCOPE, TENANT, TestVault, VAULT_SCOPE,
-};
+use crate::support::{API_VERSION, FOREIGN_TENANT, MANAGEMENT_SCOPE, TestVault, VAULT_SCOPE};
 
 fn expected_challenge(vault: &TestVault) -> String {
+    let tenant = vault.tenant_id();
     format!(
-        "Bearer authorization=\"{}/{TENANT}\", resource=\"https://vault.azure.net\"",
+        "Bearer authorization=\"{}/{tenant}\", resource=\"https://vault.azure.net\"",
         vault.token_url
     )
 }
@@ -61,7 +60,7 @@ async fn unauthenticated_request_gets_the_challenge_before_the_body_is_read() {
         json!({"error": {"code": "Unauthorized",
             "message": "Request is missing a Bearer or PoP token."}})
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -69,7 +68,7 @@ async fn the_sdk_probe_without_token_or_body_gets_401_with_the_exact_challenge()
     let vault = TestVault::start().await;
     for method in [Method::PUT, Method::GET, Method::DELETE] {
         let response = vault
-            .http
+            .http()
             .request(method.clone(), vault.url("secrets/db-password"))
             .header("content-length", "0")
             .send()
@@ -84,7 +83,7 @@ async fn the_sdk_probe_without_token_or_body_gets_401_with_the_exact_challenge()
     }
     // Listing too, and a header that is not a bearer token counts as none.
     let response = vault
-        .http
+        .http()
         .get(vault.url("secrets"))
         .header("authorization", "Basic dXNlcjpwYXNz")
         .send()
@@ -95,7 +94,7 @@ async fn the_sdk_probe_without_token_or_body_gets_401_with_the_exact_challenge()
         response.headers()["www-authenticate"].to_str().unwrap(),
         expected_challenge(&vault)
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -103,7 +102,7 @@ async fn a_token_for_another_audience_is_refused_with_akv10022_and_the_challenge
     let vault = TestVault::start().await;
     let token = vault.token(&vault.app, MANAGEMENT_SCOPE).await;
     let response = vault
-        .http
+        .http()
         .get(vault.url("secrets/db-password"))
         .bearer_auth(&token)
         .send()
@@ -123,16 +122,17 @@ async fn a_token_for_another_audience_is_refused_with_akv10022_and_the_challenge
         ),
         "{message}"
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
 async fn vault_tokens_with_and_without_the_trailing_slash_pass_authentication() {
     let vault = TestVault::start().await;
+    let tenant = vault.tenant_id();
     let v2 = vault.token(&vault.app, VAULT_SCOPE).await;
     let slash = vault
         .token_for(
-            TENANT,
+            &tenant,
             &[
                 ("grant_type", "client_credentials"),
                 ("client_id", &vault.app.client_id),
@@ -162,12 +162,13 @@ async fn vault_tokens_with_and_without_the_trailing_slash_pass_authentication() 
         assert_eq!(status, 403, "{body}");
         assert_eq!(body["error"]["innererror"]["code"], "ForbiddenByRbac");
     }
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
 async fn a_token_of_another_tenant_is_refused_with_akv10032() {
     let vault = TestVault::start().await;
+    let tenant = vault.tenant_id();
     let token = vault.token(&vault.foreign, VAULT_SCOPE).await;
     let (status, body) = vault
         .call(Method::GET, &vault.url("secrets"), Some(&token), None)
@@ -176,20 +177,20 @@ async fn a_token_of_another_tenant_is_refused_with_akv10032() {
     assert_eq!(
         body["error"]["message"],
         format!(
-            "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{TENANT}/, \
+            "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{tenant}/, \
              found https://sts.windows.net/{FOREIGN_TENANT}/."
         )
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
 async fn an_expired_token_is_refused() {
     let vault = TestVault::start().await;
     let token = vault.token(&vault.app, VAULT_SCOPE).await;
-    vault.clock.advance(Duration::from_secs(2 * 86_400));
+    vault.clock().advance(Duration::from_secs(2 * 86_400));
     let response = vault
-        .http
+        .http()
         .get(vault.url("secrets"))
         .bearer_auth(&token)
         .send()
@@ -197,7 +198,7 @@ async fn an_expired_token_is_refused() {
         .unwrap();
     assert_eq!(response.status(), 401);
     assert!(response.headers().contains_key("www-authenticate"));
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -232,5 +233,5 @@ async fn a_missing_or_unknown_api_version_is_a_bad_parameter() {
             .starts_with("The specified version (1.0) is not recognized."),
         "{body}"
     );
-    vault.stop();
+    vault.stop().await;
 }

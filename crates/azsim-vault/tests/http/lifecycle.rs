@@ -22,7 +22,7 @@ async fn vault_with_a_secret() -> (TestVault, String) {
 }
 
 async fn stored_uri(vault: &TestVault) -> String {
-    let mut conn = vault.store.pool().acquire().await.unwrap();
+    let mut conn = vault.cloud().store().pool().acquire().await.unwrap();
     find_vault_by_name(&mut conn, VAULT)
         .await
         .unwrap()
@@ -34,7 +34,7 @@ async fn stored_uri(vault: &TestVault) -> String {
 async fn a_deleted_vault_answers_not_found_until_its_listener_is_reaped() {
     let (vault, token) = vault_with_a_secret().await;
     {
-        let mut conn = vault.store.pool().acquire().await.unwrap();
+        let mut conn = vault.cloud().store().pool().acquire().await.unwrap();
         let row = find_vault_by_name(&mut conn, VAULT)
             .await
             .unwrap()
@@ -56,19 +56,19 @@ async fn a_deleted_vault_answers_not_found_until_its_listener_is_reaped() {
         "{body}"
     );
 
-    assert_eq!(vault.vault_service.reap_vaults().await.unwrap(), 1);
+    assert_eq!(vault.vault_service().reap_vaults().await.unwrap(), 1);
     assert!(
         TcpStream::connect(&vault.vault_address).await.is_err(),
         "the deleted vault's port still accepts connections"
     );
-    assert_eq!(vault.vault_service.reap_vaults().await.unwrap(), 0);
-    vault.stop();
+    assert_eq!(vault.vault_service().reap_vaults().await.unwrap(), 0);
+    vault.stop().await;
 }
 
 #[tokio::test]
 async fn a_restarted_data_plane_serves_each_vault_at_its_old_uri() {
     let (vault, token) = vault_with_a_secret().await;
-    vault.vault_service.stop_all_vaults().await;
+    vault.vault_service().stop_all_vaults().await;
     assert!(TcpStream::connect(&vault.vault_address).await.is_err());
 
     let restarted = vault.another_vault_service();
@@ -86,13 +86,13 @@ async fn a_restarted_data_plane_serves_each_vault_at_its_old_uri() {
     // Restoring again serves nothing twice.
     assert_eq!(restarted.restore_vaults().await.unwrap(), 1);
     restarted.stop_all_vaults().await;
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
 async fn a_vault_whose_port_is_taken_moves_and_its_new_uri_is_stored() {
     let (vault, token) = vault_with_a_secret().await;
-    vault.vault_service.stop_all_vaults().await;
+    vault.vault_service().stop_all_vaults().await;
     let _squatter = TcpListener::bind(&vault.vault_address).await.unwrap();
 
     let restarted = vault.another_vault_service();
@@ -115,5 +115,5 @@ async fn a_vault_whose_port_is_taken_moves_and_its_new_uri_is_stored() {
         "{id}"
     );
     restarted.stop_all_vaults().await;
-    vault.stop();
+    vault.stop().await;
 }

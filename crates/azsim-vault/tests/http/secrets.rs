@@ -24,7 +24,7 @@ fn version_of(bundle: &Value) -> String {
 #[tokio::test]
 async fn set_answers_the_secret_bundle_with_a_new_32_hex_version() {
     let (vault, token) = officer().await;
-    let now = vault.clock.unix_seconds();
+    let now = vault.clock().unix_seconds();
     let bundle = vault
         .set(
             &token,
@@ -48,7 +48,7 @@ async fn set_answers_the_secret_bundle_with_a_new_32_hex_version() {
     );
     // The vault is the origin of its own listener: nothing follows it but `/`.
     assert_eq!(vault.vault_uri, format!("http://{}/", vault.vault_address));
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -87,7 +87,7 @@ async fn get_reads_the_latest_by_name_with_or_without_slash_and_any_version_by_i
     assert_eq!(status, 200);
     assert_eq!(old["value"], "one");
     assert_eq!(old["id"], first["id"]);
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -123,7 +123,7 @@ async fn an_unknown_secret_or_version_is_secret_not_found() {
         (status, body["error"]["code"].as_str()),
         (404, Some("SecretNotFound"))
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -166,7 +166,7 @@ async fn list_shows_each_secret_once_without_its_value() {
         assert_eq!(item["attributes"]["enabled"], true);
         assert_eq!(item["attributes"]["recoveryLevel"], "Purgeable");
     }
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -214,7 +214,7 @@ async fn list_versions_shows_every_version_and_pages_follow_next_link() {
         (status, page),
         (200, json!({"value": [], "nextLink": null}))
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -232,7 +232,7 @@ async fn delete_answers_the_deleted_bundle_and_removes_every_version() {
         .await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["id"], latest["id"]);
-    assert_eq!(deleted["deletedDate"], vault.clock.unix_seconds());
+    assert_eq!(deleted["deletedDate"], vault.clock().unix_seconds());
     assert_eq!(deleted["attributes"], latest["attributes"]);
     // Deletion is final: no value, no recovery id for the SDK's poller to wait on.
     assert!(deleted.get("value").is_none());
@@ -268,7 +268,7 @@ async fn delete_answers_the_deleted_bundle_and_removes_every_version() {
         (status, again["error"]["code"].as_str()),
         (404, Some("SecretNotFound"))
     );
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -295,7 +295,7 @@ async fn a_disabled_secret_cannot_be_read_but_is_listed() {
         .call(Method::GET, &vault.url("secrets"), Some(&token), None)
         .await;
     assert_eq!(page["value"][0]["attributes"]["enabled"], false);
-    vault.stop();
+    vault.stop().await;
 }
 
 #[tokio::test]
@@ -339,5 +339,5 @@ async fn bad_names_and_bodies_are_bad_parameters() {
         )
         .await;
     assert_eq!(status, 400);
-    vault.stop();
+    vault.stop().await;
 }

@@ -1,31 +1,24 @@
 //! The resource API over real HTTP: status codes, bodies and error envelopes as ARM has them,
 //! with tokens from a real token service and identities from a real MSRP.
 
-// Test set-up helpers are not `#[test]` functions, so the lint's test exemption misses them;
-// a failed set-up should abort the test loudly.
-#![allow(clippy::unwrap_used)]
-
-// Each test binary uses a different part of the shared set-up.
-#[allow(dead_code)]
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use azsim_core::FlowStep;
 use azsim_rbac::roles::READER;
 use reqwest::Method;
 use serde_json::json;
-use support::*;
 
 #[tokio::test]
 async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
 
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("Web-RG"),
+            &arm.group_path("Web-RG"),
             &token,
             Some(json!({"location": "East US", "tags": {"env": "test"}})),
         )
@@ -34,7 +27,7 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
     assert_eq!(
         body,
         json!({
-            "id": format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/Web-RG"),
+            "id": format!("/subscriptions/{subscription}/resourceGroups/Web-RG"),
             "name": "Web-RG",
             "type": "Microsoft.Resources/resourceGroups",
             "location": "eastus",
@@ -46,7 +39,7 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("Web-RG"),
+            &arm.group_path("Web-RG"),
             &token,
             Some(json!({"location": "eastus"})),
         )
@@ -55,13 +48,13 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
     assert_eq!(body["tags"], json!({}));
 
     let (status, body) = arm
-        .call(Method::GET, &group_path("Web-RG"), &token, None)
+        .call(Method::GET, &arm.group_path("Web-RG"), &token, None)
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["name"], "Web-RG");
 
     let head = arm
-        .request(Method::HEAD, &group_path("Web-RG"), Some(&token))
+        .request(Method::HEAD, &arm.group_path("Web-RG"), Some(&token))
         .send()
         .await
         .unwrap();
@@ -70,7 +63,7 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
     let (status, body) = arm
         .call(
             Method::PATCH,
-            &group_path("Web-RG"),
+            &arm.group_path("Web-RG"),
             &token,
             Some(json!({"tags": {"owner": "me"}})),
         )
@@ -79,19 +72,19 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
     assert_eq!(body["tags"], json!({"owner": "me"}));
 
     let list_path =
-        format!("/subscriptions/{SUBSCRIPTION}/resourcegroups?api-version={API_VERSION}");
+        format!("/subscriptions/{subscription}/resourcegroups?api-version={API_VERSION}");
     let (status, body) = arm.call(Method::GET, &list_path, &token, None).await;
     assert_eq!(status, 200);
     assert_eq!(body["value"].as_array().unwrap().len(), 1);
     assert!(body.get("nextLink").is_none());
 
     let (status, _) = arm
-        .call(Method::DELETE, &group_path("Web-RG"), &token, None)
+        .call(Method::DELETE, &arm.group_path("Web-RG"), &token, None)
         .await;
     assert_eq!(status, 200);
 
     let (status, body) = arm
-        .call(Method::GET, &group_path("Web-RG"), &token, None)
+        .call(Method::GET, &arm.group_path("Web-RG"), &token, None)
         .await;
     assert_eq!(status, 404);
     assert_eq!(
@@ -99,13 +92,13 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
         json!({"error": {"code": "ResourceGroupNotFound", "message": "Resource group 'Web-RG' could not be found."}})
     );
     let head = arm
-        .request(Method::HEAD, &group_path("Web-RG"), Some(&token))
+        .request(Method::HEAD, &arm.group_path("Web-RG"), Some(&token))
         .send()
         .await
         .unwrap();
     assert_eq!(head.status(), 404);
     let (status, body) = arm
-        .call(Method::DELETE, &group_path("Web-RG"), &token, None)
+        .call(Method::DELETE, &arm.group_path("Web-RG"), &token, None)
         .await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "ResourceGroupNotFound");
@@ -117,11 +110,12 @@ async fn resource_group_crud_answers_with_arm_status_codes_and_shapes() {
 #[tokio::test]
 async fn paths_and_names_match_case_insensitively_and_keep_the_first_casing() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
     let (status, _) = arm
         .call(
             Method::PUT,
-            &group_path("MyGroup"),
+            &arm.group_path("MyGroup"),
             &token,
             Some(json!({"location": "westus"})),
         )
@@ -130,20 +124,20 @@ async fn paths_and_names_match_case_insensitively_and_keep_the_first_casing() {
 
     let shouting = format!(
         "/SUBSCRIPTIONS/{}/ResourceGroups/MYGROUP?api-version={API_VERSION}",
-        SUBSCRIPTION.to_uppercase()
+        subscription.to_uppercase()
     );
     let (status, body) = arm.call(Method::GET, &shouting, &token, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["name"], "MyGroup");
     assert_eq!(
         body["id"],
-        format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/MyGroup")
+        format!("/subscriptions/{subscription}/resourceGroups/MyGroup")
     );
 
     let (status, _) = arm
         .call(
             Method::PUT,
-            &group_path("mygroup"),
+            &arm.group_path("mygroup"),
             &token,
             Some(json!({"location": "westus"})),
         )
@@ -152,7 +146,7 @@ async fn paths_and_names_match_case_insensitively_and_keep_the_first_casing() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("mygroup"),
+            &arm.group_path("mygroup"),
             &token,
             Some(json!({"location": "northeurope"})),
         )
@@ -165,8 +159,9 @@ async fn paths_and_names_match_case_insensitively_and_keep_the_first_casing() {
 #[tokio::test]
 async fn requests_without_a_valid_api_version_are_rejected() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
-    let path = format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/rg");
+    let path = format!("/subscriptions/{subscription}/resourcegroups/rg");
     let (status, body) = arm.call(Method::GET, &path, &token, None).await;
     assert_eq!(status, 400);
     assert_eq!(
@@ -197,7 +192,7 @@ async fn bad_bodies_are_rejected_with_arm_codes() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
     let response = arm
-        .request(Method::PUT, &group_path("rg"), Some(&token))
+        .request(Method::PUT, &arm.group_path("rg"), Some(&token))
         .header("content-type", "application/json")
         .body("{\"location\": ")
         .send()
@@ -216,7 +211,7 @@ async fn bad_bodies_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("rg"),
+            &arm.group_path("rg"),
             &token,
             Some(json!({"tags": {}})),
         )
@@ -229,7 +224,7 @@ async fn bad_bodies_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("rg"),
+            &arm.group_path("rg"),
             &token,
             Some(json!({"location": 7})),
         )
@@ -239,7 +234,7 @@ async fn bad_bodies_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("bad%20name"),
+            &arm.group_path("bad%20name"),
             &token,
             Some(json!({"location": "eastus"})),
         )
@@ -252,6 +247,7 @@ async fn bad_bodies_are_rejected_with_arm_codes() {
 #[tokio::test]
 async fn missing_things_answer_with_their_own_not_found_codes() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
     let unknown = "11111111-2222-4333-8444-555555555555";
     let (status, body) = arm
@@ -279,20 +275,20 @@ async fn missing_things_answer_with_their_own_not_found_codes() {
     assert_eq!(body["error"]["code"], "InvalidSubscriptionId");
 
     let (status, body) = arm
-        .call(Method::GET, &vm_path("nogroup", "vm1"), &token, None)
+        .call(Method::GET, &arm.vm_path("nogroup", "vm1"), &token, None)
         .await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "ResourceGroupNotFound");
 
     arm.call(
         Method::PUT,
-        &group_path("rg"),
+        &arm.group_path("rg"),
         &token,
         Some(json!({"location": "eastus"})),
     )
     .await;
     let (status, body) = arm
-        .call(Method::GET, &vm_path("rg", "vm1"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm1"), &token, None)
         .await;
     assert_eq!(status, 404);
     assert_eq!(
@@ -302,7 +298,7 @@ async fn missing_things_answer_with_their_own_not_found_codes() {
     let (status, body) = arm
         .call(
             Method::PATCH,
-            &vm_path("rg", "vm1"),
+            &arm.vm_path("rg", "vm1"),
             &token,
             Some(json!({"tags": {}})),
         )
@@ -310,18 +306,18 @@ async fn missing_things_answer_with_their_own_not_found_codes() {
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "ResourceNotFound");
     let (status, body) = arm
-        .call(Method::DELETE, &vm_path("rg", "vm1"), &token, None)
+        .call(Method::DELETE, &arm.vm_path("rg", "vm1"), &token, None)
         .await;
     assert_eq!((status, body), (204, serde_json::Value::Null));
 
     let other = format!(
-        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Nope/things/x?api-version={API_VERSION}"
+        "/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.Nope/things/x?api-version={API_VERSION}"
     );
     let (status, body) = arm.call(Method::GET, &other, &token, None).await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "InvalidResourceNamespace");
     let (status, body) = arm
-        .call(Method::POST, &group_path("rg"), &token, None)
+        .call(Method::POST, &arm.group_path("rg"), &token, None)
         .await;
     assert_eq!(status, 405);
     assert_eq!(body["error"]["code"], "MethodNotAllowed");
@@ -348,7 +344,9 @@ async fn assert_unauthorized(request: reqwest::RequestBuilder, code: &str) -> St
 #[tokio::test]
 async fn unauthenticated_requests_get_arm_401s_with_a_challenge() {
     let arm = TestArm::start().await;
-    let path = group_path("rg");
+    let subscription = arm.subscription_id();
+    let tenant = arm.tenant_id();
+    let path = arm.group_path("rg");
 
     let message = assert_unauthorized(
         arm.request(Method::GET, &path, None),
@@ -372,7 +370,7 @@ async fn unauthenticated_requests_get_arm_401s_with_a_challenge() {
     .await;
 
     let vault_token = arm
-        .token(&arm.admin, "https://vault.azure.net/.default")
+        .token(arm.admin(), "https://vault.azure.net/.default")
         .await;
     let message = assert_unauthorized(
         arm.request(Method::GET, &path, Some(&vault_token)),
@@ -381,13 +379,13 @@ async fn unauthenticated_requests_get_arm_401s_with_a_challenge() {
     .await;
     assert!(message.starts_with("The access token has been obtained for wrong audience or resource 'https://vault.azure.net"), "{message}");
 
-    let foreign_token = arm.token(&arm.foreign, MANAGEMENT_SCOPE).await;
+    let foreign_token = arm.token(arm.foreign_client(), MANAGEMENT_SCOPE).await;
     let message = assert_unauthorized(
         arm.request(Method::GET, &path, Some(&foreign_token)),
         "InvalidAuthenticationTokenTenant",
     )
     .await;
-    assert!(message.contains(TENANT), "{message}");
+    assert!(message.contains(&tenant), "{message}");
     // The same token is fine outside any subscription, and sees none of this tenant's.
     let (status, body) = arm
         .call(
@@ -403,13 +401,13 @@ async fn unauthenticated_requests_get_arm_401s_with_a_challenge() {
     let (status, _) = arm
         .call(
             Method::GET,
-            &format!("/subscriptions/{SUBSCRIPTION}?api-version=2022-12-01"),
+            &format!("/subscriptions/{subscription}?api-version=2022-12-01"),
             &token,
             None,
         )
         .await;
     assert_eq!(status, 200);
-    arm.clock.advance(Duration::from_secs(2 * 3600));
+    arm.clock().advance(Duration::from_secs(2 * 3600));
     let message = assert_unauthorized(
         arm.request(Method::GET, &path, Some(&token)),
         "ExpiredAuthenticationToken",
@@ -430,6 +428,8 @@ async fn unauthenticated_requests_get_arm_401s_with_a_challenge() {
 #[tokio::test]
 async fn subscriptions_are_listed_and_read_for_their_tenant() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
+    let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
     let (status, body) = arm
         .call(
@@ -440,22 +440,24 @@ async fn subscriptions_are_listed_and_read_for_their_tenant() {
         )
         .await;
     assert_eq!(status, 200);
-    let subscription = &body["value"][0];
-    assert_eq!(subscription["id"], format!("/subscriptions/{SUBSCRIPTION}"));
-    assert_eq!(subscription["subscriptionId"], SUBSCRIPTION);
-    assert_eq!(subscription["tenantId"], TENANT);
-    assert_eq!(subscription["state"], "Enabled");
-    assert_eq!(subscription["displayName"], "Test subscription");
+    let listed = &body["value"][0];
+    assert_eq!(listed["id"], format!("/subscriptions/{subscription}"));
+    assert_eq!(listed["subscriptionId"], subscription);
+    assert_eq!(listed["tenantId"], tenant);
+    assert_eq!(listed["state"], "Enabled");
+    assert_eq!(listed["displayName"], "azsim subscription");
     arm.stop().await;
 }
 
 #[tokio::test]
 async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
+    let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
     arm.call(
         Method::PUT,
-        &group_path("rg"),
+        &arm.group_path("rg"),
         &token,
         Some(json!({"location": "eastus"})),
     )
@@ -470,7 +472,7 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     let (status, created) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "Web-1"),
+            &arm.vm_path("rg", "Web-1"),
             &token,
             Some(vm_body.clone()),
         )
@@ -479,7 +481,7 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     assert_eq!(
         created["id"],
         format!(
-            "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/Web-1"
+            "/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/Web-1"
         )
     );
     assert_eq!(created["name"], "Web-1");
@@ -492,7 +494,7 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     let vm_id = created["properties"]["vmId"].as_str().unwrap().to_owned();
     assert!(uuid::Uuid::try_parse(&vm_id).is_ok(), "{vm_id}");
     assert_eq!(created["identity"]["type"], "SystemAssigned");
-    assert_eq!(created["identity"]["tenantId"], TENANT);
+    assert_eq!(created["identity"]["tenantId"], tenant);
     let principal_id = created["identity"]["principalId"]
         .as_str()
         .unwrap()
@@ -500,21 +502,26 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     assert!(uuid::Uuid::try_parse(&principal_id).is_ok());
 
     let enable_events: Vec<_> = arm
-        .events
-        .events()
+        .flow_events()
+        .await
         .into_iter()
         .filter(|event| event.step == Some(FlowStep::EnableIdentity))
         .collect();
     assert_eq!(enable_events.len(), 1);
     assert_eq!(
         enable_events[0].source,
-        format!("client:{}", arm.admin.client_id)
+        format!("client:{}", arm.admin().client_id)
     );
     assert_eq!(enable_events[0].target, "arm");
 
     // A replace keeps the VM's id and its identity.
     let (status, replaced) = arm
-        .call(Method::PUT, &vm_path("rg", "web-1"), &token, Some(vm_body))
+        .call(
+            Method::PUT,
+            &arm.vm_path("rg", "web-1"),
+            &token,
+            Some(vm_body),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(replaced["properties"]["vmId"], vm_id.as_str());
@@ -522,13 +529,13 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     assert_eq!(replaced["name"], "Web-1");
 
     let (status, read_back) = arm
-        .call(Method::GET, &vm_path("rg", "WEB-1"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "WEB-1"), &token, None)
         .await;
     assert_eq!(status, 200);
     assert_eq!(read_back["identity"]["principalId"], principal_id.as_str());
 
     let list = format!(
-        "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Compute/virtualMachines?api-version=2026-04-01"
+        "/subscriptions/{subscription}/providers/Microsoft.Compute/virtualMachines?api-version=2026-04-01"
     );
     let (status, listed) = arm.call(Method::GET, &list, &token, None).await;
     assert_eq!(status, 200);
@@ -541,7 +548,7 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     let (status, patched) = arm
         .call(
             Method::PATCH,
-            &vm_path("rg", "Web-1"),
+            &arm.vm_path("rg", "Web-1"),
             &token,
             Some(json!({"identity": {"type": "None"}, "tags": {"a": "b"}})),
         )
@@ -556,7 +563,7 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     let (_, patched) = arm
         .call(
             Method::PATCH,
-            &vm_path("rg", "Web-1"),
+            &arm.vm_path("rg", "Web-1"),
             &token,
             Some(json!({"identity": {"type": "SystemAssigned"}})),
         )
@@ -564,37 +571,38 @@ async fn vm_put_with_system_assigned_identity_returns_its_principal() {
     assert_ne!(patched["identity"]["principalId"], principal_id.as_str());
 
     let (status, _) = arm
-        .call(Method::DELETE, &vm_path("rg", "Web-1"), &token, None)
+        .call(Method::DELETE, &arm.vm_path("rg", "Web-1"), &token, None)
         .await;
     assert_eq!(status, 200);
     let (status, _) = arm
-        .call(Method::DELETE, &vm_path("rg", "Web-1"), &token, None)
+        .call(Method::DELETE, &arm.vm_path("rg", "Web-1"), &token, None)
         .await;
     assert_eq!(status, 204);
-    assert!(arm.msrp.fleet().running_vm_ids().await.is_empty());
+    assert!(arm.cloud().msrp().fleet().running_vm_ids().await.is_empty());
     arm.stop().await;
 }
 
 #[tokio::test]
 async fn a_vm_naming_a_user_assigned_identity_that_does_not_exist_is_refused() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
     arm.call(
         Method::PUT,
-        &group_path("rg"),
+        &arm.group_path("rg"),
         &token,
         Some(json!({"location": "eastus"})),
     )
     .await;
     let missing = format!(
-        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
+        "/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
     );
     let body = json!({
         "location": "eastus",
         "identity": {"type": "UserAssigned", "userAssignedIdentities": {missing.clone(): {}}},
     });
     let (status, error) = arm
-        .call(Method::PUT, &vm_path("rg", "vm"), &token, Some(body))
+        .call(Method::PUT, &arm.vm_path("rg", "vm"), &token, Some(body))
         .await;
     assert_eq!(status, 400);
     assert_eq!(error["error"]["code"], "FailedIdentityOperation");
@@ -604,7 +612,7 @@ async fn a_vm_naming_a_user_assigned_identity_that_does_not_exist_is_refused() {
         "{message}"
     );
     let (status, _) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), &token, None)
         .await;
     assert_eq!(status, 404, "a refused write leaves nothing behind");
     arm.stop().await;
@@ -616,7 +624,7 @@ async fn deleting_a_resource_group_deletes_its_vms_and_stops_their_agents() {
     let token = arm.admin_token().await;
     arm.call(
         Method::PUT,
-        &group_path("rg"),
+        &arm.group_path("rg"),
         &token,
         Some(json!({"location": "eastus"})),
     )
@@ -624,28 +632,28 @@ async fn deleting_a_resource_group_deletes_its_vms_and_stops_their_agents() {
     let (status, _) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm"),
+            &arm.vm_path("rg", "vm"),
             &token,
             Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
         )
         .await;
     assert_eq!(status, 201);
-    assert_eq!(arm.msrp.fleet().running_vm_ids().await.len(), 1);
+    assert_eq!(arm.cloud().msrp().fleet().running_vm_ids().await.len(), 1);
 
     let (status, _) = arm
-        .call(Method::DELETE, &group_path("rg"), &token, None)
+        .call(Method::DELETE, &arm.group_path("rg"), &token, None)
         .await;
     assert_eq!(status, 200);
-    assert!(arm.msrp.fleet().running_vm_ids().await.is_empty());
+    assert!(arm.cloud().msrp().fleet().running_vm_ids().await.is_empty());
     arm.call(
         Method::PUT,
-        &group_path("rg"),
+        &arm.group_path("rg"),
         &token,
         Some(json!({"location": "eastus"})),
     )
     .await;
     let (status, _) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), &token, None)
         .await;
     assert_eq!(status, 404);
     arm.stop().await;
@@ -657,7 +665,7 @@ async fn a_vms_managed_identity_token_is_accepted_and_recorded() {
     let token = arm.admin_token().await;
     arm.call(
         Method::PUT,
-        &group_path("rg"),
+        &arm.group_path("rg"),
         &token,
         Some(json!({"location": "eastus"})),
     )
@@ -665,20 +673,21 @@ async fn a_vms_managed_identity_token_is_accepted_and_recorded() {
     let (_, vm) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm"),
+            &arm.vm_path("rg", "vm"),
             &token,
             Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
         )
         .await;
     let vm_id = vm["properties"]["vmId"].as_str().unwrap();
     let agent = arm
-        .msrp
+        .cloud()
+        .msrp()
         .fleet()
         .agent_address(vm_id)
         .await
         .expect("agent running");
     let response = arm
-        .http
+        .http()
         .get(format!("http://{agent}/metadata/identity/oauth2/token"))
         .query(&[
             ("api-version", "2018-02-01"),
@@ -694,20 +703,21 @@ async fn a_vms_managed_identity_token_is_accepted_and_recorded() {
 
     // Authenticated but granted nothing yet; Reader on the group lets it read itself.
     let (status, body) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), identity_token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), identity_token, None)
         .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "AuthorizationFailed");
     let principal_id = vm["identity"]["principalId"].as_str().unwrap();
-    arm.grant(principal_id, READER, &group_scope("rg")).await;
+    arm.grant(principal_id, READER, &arm.group_scope("rg"))
+        .await;
     let (status, _) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), identity_token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), identity_token, None)
         .await;
     assert_eq!(status, 200);
     let vm_resource_id = vm["id"].as_str().unwrap();
     assert!(
-        arm.events
-            .events()
+        arm.flow_events()
+            .await
             .iter()
             .any(|event| event.step == Some(FlowStep::UseToken)
                 && event.source.eq_ignore_ascii_case(vm_resource_id))

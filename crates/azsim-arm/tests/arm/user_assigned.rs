@@ -2,17 +2,9 @@
 //! the user-assigned entries of a VM's `identity` property, with a real token service, MSRP
 //! and metadata agents behind the resource API.
 
-// Test set-up helpers are not `#[test]` functions, so the lint's test exemption misses them;
-// a failed set-up should abort the test loudly.
-#![allow(clippy::unwrap_used)]
-
-// Each test binary uses a different part of the shared set-up.
-#[allow(dead_code)]
-mod support;
-
+use crate::support::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::*;
 
 /// The api-versions real identity clients send.
 const MSI_API_VERSIONS: [&str; 4] = [
@@ -23,43 +15,34 @@ const MSI_API_VERSIONS: [&str; 4] = [
 ];
 
 /// The path of a user-assigned identity, with an api-version.
-fn identity_path(group: &str, name: &str, api_version: &str) -> String {
+fn identity_path(arm: &TestArm, group: &str, name: &str, api_version: &str) -> String {
+    let subscription = arm.subscription_id();
     format!(
-        "/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}?api-version={api_version}"
+        "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}?api-version={api_version}"
     )
 }
 
 /// The ARM id of a user-assigned identity as a caller writes it.
-fn identity_id(group: &str, name: &str) -> String {
+fn identity_id(arm: &TestArm, group: &str, name: &str) -> String {
+    let subscription = arm.subscription_id();
     format!(
-        "/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
     )
 }
 
 /// The id the provider answers with (lower-case `resourcegroups`, as in `xms_mirid`).
-fn canonical_identity_id(group: &str, name: &str) -> String {
+fn canonical_identity_id(arm: &TestArm, group: &str, name: &str) -> String {
+    let subscription = arm.subscription_id();
     format!(
-        "/subscriptions/{SUBSCRIPTION}/resourcegroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        "/subscriptions/{subscription}/resourcegroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
     )
-}
-
-async fn create_group(arm: &TestArm, token: &str, name: &str) {
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &group_path(name),
-            token,
-            Some(json!({"location": "eastus"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
 }
 
 async fn create_identity(arm: &TestArm, token: &str, group: &str, name: &str) -> Value {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &identity_path(group, name, "2024-11-30"),
+            &identity_path(arm, group, name, "2024-11-30"),
             token,
             Some(json!({"location": "eastus"})),
         )
@@ -71,7 +54,7 @@ async fn create_identity(arm: &TestArm, token: &str, group: &str, name: &str) ->
 async fn patch_vm_identity(arm: &TestArm, token: &str, identity: Value) -> (u16, Value) {
     arm.call(
         Method::PATCH,
-        &vm_path("rg", "vm"),
+        &arm.vm_path("rg", "vm"),
         token,
         Some(json!({ "identity": identity })),
     )
@@ -89,13 +72,15 @@ fn user_assigned_keys(vm: &Value) -> Vec<String> {
 #[tokio::test]
 async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
+    let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "Id-RG").await;
+    arm.create_group(&token, "Id-RG").await;
 
     let (status, created) = arm
         .call(
             Method::PUT,
-            &identity_path("Id-RG", "Shared-Id", "2023-01-31"),
+            &identity_path(&arm, "Id-RG", "Shared-Id", "2023-01-31"),
             &token,
             Some(json!({"location": "East US", "tags": {"env": "test"}})),
         )
@@ -115,12 +100,12 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     assert_eq!(
         created,
         json!({
-            "id": canonical_identity_id("Id-RG", "Shared-Id"),
+            "id": canonical_identity_id(&arm, "Id-RG", "Shared-Id"),
             "name": "Shared-Id",
             "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
             "location": "eastus",
             "tags": {"env": "test"},
-            "properties": {"tenantId": TENANT, "principalId": principal_id, "clientId": client_id},
+            "properties": {"tenantId": tenant, "principalId": principal_id, "clientId": client_id},
         })
     );
 
@@ -128,7 +113,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let (status, replaced) = arm
         .call(
             Method::PUT,
-            &identity_path("id-rg", "SHARED-ID", "2024-11-30"),
+            &identity_path(&arm, "id-rg", "SHARED-ID", "2024-11-30"),
             &token,
             Some(json!({"location": "eastus", "properties": {"isolationScope": "None"}})),
         )
@@ -144,7 +129,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
         let (status, read) = arm
             .call(
                 Method::GET,
-                &identity_path("ID-RG", "shared-id", api_version),
+                &identity_path(&arm, "ID-RG", "shared-id", api_version),
                 &token,
                 None,
             )
@@ -156,7 +141,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let (status, patched) = arm
         .call(
             Method::PATCH,
-            &identity_path("Id-RG", "Shared-Id", "2024-11-30"),
+            &identity_path(&arm, "Id-RG", "Shared-Id", "2024-11-30"),
             &token,
             Some(json!({"tags": {"owner": "me"}})),
         )
@@ -165,17 +150,17 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     assert_eq!(patched["tags"], json!({"owner": "me"}));
     assert_eq!(patched["properties"]["clientId"], client_id.as_str());
 
-    create_group(&arm, &token, "other-rg").await;
+    arm.create_group(&token, "other-rg").await;
     create_identity(&arm, &token, "other-rg", "elsewhere").await;
     let in_group = format!(
-        "/subscriptions/{SUBSCRIPTION}/resourceGroups/Id-RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2024-11-30"
+        "/subscriptions/{subscription}/resourceGroups/Id-RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2024-11-30"
     );
     let (status, listed) = arm.call(Method::GET, &in_group, &token, None).await;
     assert_eq!(status, 200);
     assert_eq!(listed["value"].as_array().unwrap().len(), 1);
     assert_eq!(listed["value"][0]["tags"], json!({"owner": "me"}));
     let in_subscription = format!(
-        "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2018-11-30"
+        "/subscriptions/{subscription}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2018-11-30"
     );
     let (status, listed) = arm.call(Method::GET, &in_subscription, &token, None).await;
     assert_eq!(status, 200);
@@ -190,7 +175,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let (status, _) = arm
         .call(
             Method::DELETE,
-            &identity_path("Id-RG", "Shared-Id", "2024-11-30"),
+            &identity_path(&arm, "Id-RG", "Shared-Id", "2024-11-30"),
             &token,
             None,
         )
@@ -199,7 +184,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let (status, missing) = arm
         .call(
             Method::GET,
-            &identity_path("Id-RG", "Shared-Id", "2024-11-30"),
+            &identity_path(&arm, "Id-RG", "Shared-Id", "2024-11-30"),
             &token,
             None,
         )
@@ -212,7 +197,7 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
     let (status, _) = arm
         .call(
             Method::DELETE,
-            &identity_path("Id-RG", "Shared-Id", "2024-11-30"),
+            &identity_path(&arm, "Id-RG", "Shared-Id", "2024-11-30"),
             &token,
             None,
         )
@@ -233,11 +218,11 @@ async fn user_assigned_identity_crud_answers_with_the_providers_shapes() {
 async fn bad_identity_writes_are_rejected_with_arm_codes() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let (status, body) = arm
         .call(
             Method::PUT,
-            &identity_path("rg", "no", "2024-11-30"),
+            &identity_path(&arm, "rg", "no", "2024-11-30"),
             &token,
             Some(json!({"location": "eastus"})),
         )
@@ -249,7 +234,7 @@ async fn bad_identity_writes_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &identity_path("rg", "id1", "2024-11-30"),
+            &identity_path(&arm, "rg", "id1", "2024-11-30"),
             &token,
             Some(json!({"tags": {}})),
         )
@@ -262,7 +247,7 @@ async fn bad_identity_writes_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &identity_path("rg", "id1", "2024-11-30"),
+            &identity_path(&arm, "rg", "id1", "2024-11-30"),
             &token,
             Some(json!({"location": "westus"})),
         )
@@ -274,7 +259,7 @@ async fn bad_identity_writes_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &identity_path("missing-rg", "id1", "2024-11-30"),
+            &identity_path(&arm, "missing-rg", "id1", "2024-11-30"),
             &token,
             Some(json!({"location": "eastus"})),
         )
@@ -286,7 +271,7 @@ async fn bad_identity_writes_are_rejected_with_arm_codes() {
     let (status, body) = arm
         .call(
             Method::POST,
-            &identity_path("rg", "id1", "2024-11-30"),
+            &identity_path(&arm, "rg", "id1", "2024-11-30"),
             &token,
             None,
         )
@@ -301,18 +286,19 @@ async fn bad_identity_writes_are_rejected_with_arm_codes() {
 #[tokio::test]
 async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let arm = TestArm::start().await;
+    let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let id1 = create_identity(&arm, &token, "rg", "id1").await;
     let id2 = create_identity(&arm, &token, "rg", "id2").await;
 
     // Created with id1, named in another casing: the answer echoes the identity's id with its
     // principal and client ids, and no system principal.
-    let key = identity_id("rg", "id1").to_ascii_lowercase();
+    let key = identity_id(&arm, "rg", "id1").to_ascii_lowercase();
     let (status, vm) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm"),
+            &arm.vm_path("rg", "vm"),
             &token,
             Some(json!({
                 "location": "eastus",
@@ -326,7 +312,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
         json!({
             "type": "UserAssigned",
             "userAssignedIdentities": {
-                canonical_identity_id("rg", "id1"): {
+                canonical_identity_id(&arm, "rg", "id1"): {
                     "principalId": id1["properties"]["principalId"],
                     "clientId": id1["properties"]["clientId"],
                 }
@@ -338,18 +324,18 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let (status, vm) = patch_vm_identity(
         &arm,
         &token,
-        json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {identity_id("rg", "id2"): {}}}),
+        json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {identity_id(&arm, "rg", "id2"): {}}}),
     )
     .await;
     assert_eq!(status, 200, "{vm}");
     assert_eq!(vm["identity"]["type"], "SystemAssigned, UserAssigned");
     assert!(vm["identity"]["principalId"].is_string());
-    assert_eq!(vm["identity"]["tenantId"], TENANT);
+    assert_eq!(vm["identity"]["tenantId"], tenant);
     assert_eq!(
         user_assigned_keys(&vm),
         [
-            canonical_identity_id("rg", "id1").to_ascii_lowercase(),
-            canonical_identity_id("rg", "id2").to_ascii_lowercase()
+            canonical_identity_id(&arm, "rg", "id1").to_ascii_lowercase(),
+            canonical_identity_id(&arm, "rg", "id2").to_ascii_lowercase()
         ]
     );
     let system_principal = vm["identity"]["principalId"].clone();
@@ -358,16 +344,16 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let (status, vm) = patch_vm_identity(
         &arm,
         &token,
-        json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {identity_id("RG", "ID1"): null}}),
+        json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {identity_id(&arm, "RG", "ID1"): null}}),
     )
     .await;
     assert_eq!(status, 200, "{vm}");
     assert_eq!(
         user_assigned_keys(&vm),
-        [canonical_identity_id("rg", "id2").to_ascii_lowercase()]
+        [canonical_identity_id(&arm, "rg", "id2").to_ascii_lowercase()]
     );
     assert_eq!(
-        vm["identity"]["userAssignedIdentities"][canonical_identity_id("rg", "id2")]["clientId"],
+        vm["identity"]["userAssignedIdentities"][canonical_identity_id(&arm, "rg", "id2")]["clientId"],
         id2["properties"]["clientId"]
     );
     assert_eq!(vm["identity"]["principalId"], system_principal);
@@ -376,7 +362,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let (status, error) = patch_vm_identity(
         &arm,
         &token,
-        json!({"type": "UserAssigned", "userAssignedIdentities": {identity_id("rg", "id2"): null}}),
+        json!({"type": "UserAssigned", "userAssignedIdentities": {identity_id(&arm, "rg", "id2"): null}}),
     )
     .await;
     assert_eq!(status, 400, "{error}");
@@ -386,7 +372,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let (status, vm) = arm
         .call(
             Method::PATCH,
-            &vm_path("rg", "vm"),
+            &arm.vm_path("rg", "vm"),
             &token,
             Some(json!({"tags": {"a": "b"}})),
         )
@@ -394,7 +380,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     assert_eq!(status, 200);
     assert_eq!(vm["identity"]["type"], "SystemAssigned, UserAssigned");
     let (_, read) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), &token, None)
         .await;
     assert_eq!(read["identity"], vm["identity"]);
 
@@ -411,7 +397,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let (_, vm) = patch_vm_identity(
         &arm,
         &token,
-        json!({"type": "UserAssigned", "userAssignedIdentities": {identity_id("rg", "id1"): {}}}),
+        json!({"type": "UserAssigned", "userAssignedIdentities": {identity_id(&arm, "rg", "id1"): {}}}),
     )
     .await;
     assert_eq!(vm["identity"]["type"], "UserAssigned");
@@ -425,7 +411,7 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
     let (status, _) = arm
         .call(
             Method::GET,
-            &identity_path("rg", "id1", "2024-11-30"),
+            &identity_path(&arm, "rg", "id1", "2024-11-30"),
             &token,
             None,
         )
@@ -438,16 +424,16 @@ async fn vm_user_assigned_entries_are_echoed_merged_and_removed() {
 async fn a_patch_naming_a_missing_identity_changes_nothing() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     create_identity(&arm, &token, "rg", "id1").await;
     let (status, _) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm"),
+            &arm.vm_path("rg", "vm"),
             &token,
             Some(json!({
                 "location": "eastus",
-                "identity": {"type": "UserAssigned", "userAssignedIdentities": {identity_id("rg", "id1"): {}}},
+                "identity": {"type": "UserAssigned", "userAssignedIdentities": {identity_id(&arm, "rg", "id1"): {}}},
             })),
         )
         .await;
@@ -456,18 +442,18 @@ async fn a_patch_naming_a_missing_identity_changes_nothing() {
     let (status, error) = patch_vm_identity(
         &arm,
         &token,
-        json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {identity_id("rg", "ghost"): {}}}),
+        json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {identity_id(&arm, "rg", "ghost"): {}}}),
     )
     .await;
     assert_eq!(status, 400);
     assert_eq!(error["error"]["code"], "FailedIdentityOperation");
     let (_, vm) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), &token, None)
         .await;
     assert_eq!(vm["identity"]["type"], "UserAssigned", "{vm}");
     assert_eq!(
         user_assigned_keys(&vm),
-        [canonical_identity_id("rg", "id1").to_ascii_lowercase()]
+        [canonical_identity_id(&arm, "rg", "id1").to_ascii_lowercase()]
     );
     arm.stop().await;
 }
@@ -476,30 +462,31 @@ async fn a_patch_naming_a_missing_identity_changes_nothing() {
 async fn deleting_an_identitys_resource_group_detaches_it_from_vms_elsewhere() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
-    create_group(&arm, &token, "rg-ids").await;
+    arm.create_group(&token, "rg").await;
+    arm.create_group(&token, "rg-ids").await;
     let identity = create_identity(&arm, &token, "rg-ids", "id1").await;
     let client_id = identity["properties"]["clientId"].as_str().unwrap();
     let (status, vm) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm"),
+            &arm.vm_path("rg", "vm"),
             &token,
             Some(json!({
                 "location": "eastus",
-                "identity": {"type": "UserAssigned", "userAssignedIdentities": {identity_id("rg-ids", "id1"): {}}},
+                "identity": {"type": "UserAssigned", "userAssignedIdentities": {identity_id(&arm, "rg-ids", "id1"): {}}},
             })),
         )
         .await;
     assert_eq!(status, 201);
     let agent = arm
-        .msrp
+        .cloud()
+        .msrp()
         .fleet()
         .agent_address(vm["properties"]["vmId"].as_str().unwrap())
         .await
         .expect("agent running");
     let token_request = |client_id: String| {
-        arm.http
+        arm.http()
             .get(format!("http://{agent}/metadata/identity/oauth2/token"))
             .query(&[
                 ("api-version", "2018-02-01"),
@@ -513,12 +500,12 @@ async fn deleting_an_identitys_resource_group_detaches_it_from_vms_elsewhere() {
     assert_eq!(status, 200, "{body}");
 
     let (status, _) = arm
-        .call(Method::DELETE, &group_path("rg-ids"), &token, None)
+        .call(Method::DELETE, &arm.group_path("rg-ids"), &token, None)
         .await;
     assert_eq!(status, 200);
 
     let (_, vm) = arm
-        .call(Method::GET, &vm_path("rg", "vm"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm"), &token, None)
         .await;
     assert!(vm.get("identity").is_none(), "{vm}");
     let (status, body) = read(token_request(client_id.to_owned()).await.unwrap()).await;

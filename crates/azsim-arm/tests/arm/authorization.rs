@@ -2,20 +2,12 @@
 //! the caller's role assignments, and `Microsoft.Authorization` role assignments and role
 //! definitions served at any scope.
 
-// Test set-up helpers are not `#[test]` functions, so the lint's test exemption misses them;
-// a failed set-up should abort the test loudly.
-#![allow(clippy::unwrap_used)]
-
-// Each test binary uses a different part of the shared set-up.
-#[allow(dead_code)]
-mod support;
-
+use crate::support::*;
 use azsim_rbac::roles::{
     CONTRIBUTOR, KEY_VAULT_SECRETS_USER, MANAGED_IDENTITY_OPERATOR, OWNER, READER,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::*;
 
 fn denied_message(object_id: &str, action: &str, scope: &str) -> String {
     format!(
@@ -36,33 +28,22 @@ fn assert_denied(status: u16, body: &Value, object_id: &str, action: &str, scope
     );
 }
 
-async fn create_group(arm: &TestArm, token: &str, name: &str) {
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &group_path(name),
-            token,
-            Some(json!({"location": "eastus"})),
-        )
-        .await;
-    assert!(status == 201 || status == 200, "{body}");
-}
-
-fn vm_id(group: &str, name: &str) -> String {
+fn vm_id(arm: &TestArm, group: &str, name: &str) -> String {
     format!(
         "{}/providers/Microsoft.Compute/virtualMachines/{name}",
-        group_scope(group)
+        arm.group_scope(group)
     )
 }
 
-fn role_definition_id(role: &str) -> String {
+fn role_definition_id(arm: &TestArm, role: &str) -> String {
+    let subscription = arm.subscription_id();
     format!(
-        "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+        "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role}"
     )
 }
 
-fn assignment_body(role: &str, principal_id: &str) -> Value {
-    json!({"properties": {"roleDefinitionId": role_definition_id(role), "principalId": principal_id}})
+fn assignment_body(arm: &TestArm, role: &str, principal_id: &str) -> Value {
+    json!({"properties": {"roleDefinitionId": role_definition_id(arm, role), "principalId": principal_id}})
 }
 
 fn assignments_path(scope: &str, filter: Option<&str>) -> String {
@@ -99,34 +80,37 @@ fn sorted<const N: usize>(names: [&str; N]) -> Vec<String> {
 #[tokio::test]
 async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_message() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
+    arm.create_group(&admin, "rg").await;
     let nobody = arm.new_client().await;
     let token = arm.token(&nobody, MANAGEMENT_SCOPE).await;
 
-    let (status, body) = arm.call(Method::GET, &group_path("rg"), &token, None).await;
+    let (status, body) = arm
+        .call(Method::GET, &arm.group_path("rg"), &token, None)
+        .await;
     assert_denied(
         status,
         &body,
         &nobody.object_id,
         "Microsoft.Resources/subscriptions/resourceGroups/read",
-        &group_scope("rg"),
+        &arm.group_scope("rg"),
     );
     // Authorized before looked up: a group that does not exist is no different.
     let (status, body) = arm
-        .call(Method::GET, &vm_path("missing", "vm1"), &token, None)
+        .call(Method::GET, &arm.vm_path("missing", "vm1"), &token, None)
         .await;
     assert_denied(
         status,
         &body,
         &nobody.object_id,
         "Microsoft.Compute/virtualMachines/read",
-        &vm_id("missing", "vm1"),
+        &vm_id(&arm, "missing", "vm1"),
     );
     let (status, body) = arm
         .call(
             Method::PUT,
-            &group_path("new-rg"),
+            &arm.group_path("new-rg"),
             &token,
             Some(json!({"location": "eastus"})),
         )
@@ -136,12 +120,12 @@ async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_mess
         &body,
         &nobody.object_id,
         "Microsoft.Resources/subscriptions/resourceGroups/write",
-        &group_scope("new-rg"),
+        &arm.group_scope("new-rg"),
     );
     let (status, body) = arm
         .call(
             Method::GET,
-            &format!("/subscriptions/{SUBSCRIPTION}/resourcegroups?api-version={API_VERSION}"),
+            &format!("/subscriptions/{subscription}/resourcegroups?api-version={API_VERSION}"),
             &token,
             None,
         )
@@ -151,7 +135,7 @@ async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_mess
         &body,
         &nobody.object_id,
         "Microsoft.Resources/subscriptions/resourceGroups/read",
-        &subscription_scope(),
+        &arm.subscription_scope(),
     );
     // The subscription is invisible to it; an unknown one is still not found.
     let (status, body) = arm
@@ -166,7 +150,7 @@ async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_mess
     let (status, body) = arm
         .call(
             Method::GET,
-            &format!("/subscriptions/{SUBSCRIPTION}?api-version=2022-12-01"),
+            &format!("/subscriptions/{subscription}?api-version=2022-12-01"),
             &token,
             None,
         )
@@ -176,7 +160,7 @@ async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_mess
         &body,
         &nobody.object_id,
         "Microsoft.Resources/subscriptions/read",
-        &subscription_scope(),
+        &arm.subscription_scope(),
     );
     let (status, body) = arm
         .call(
@@ -194,26 +178,27 @@ async fn a_principal_without_roles_gets_authorization_failed_with_the_exact_mess
 #[tokio::test]
 async fn reader_on_a_resource_group_can_read_a_vm_but_not_write_it() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
-    create_group(&arm, &admin, "other").await;
+    arm.create_group(&admin, "rg").await;
+    arm.create_group(&admin, "other").await;
     let vm_body = json!({"location": "eastus", "tags": {"app": "web"}});
     let (status, _) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm1"),
+            &arm.vm_path("rg", "vm1"),
             &admin,
             Some(vm_body.clone()),
         )
         .await;
     assert_eq!(status, 201);
     let reader = arm.new_client().await;
-    arm.grant(&reader.object_id, READER, &group_scope("rg"))
+    arm.grant(&reader.object_id, READER, &arm.group_scope("rg"))
         .await;
     let token = arm.token(&reader, MANAGEMENT_SCOPE).await;
 
     let (status, body) = arm
-        .call(Method::GET, &vm_path("rg", "vm1"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm1"), &token, None)
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["tags"], json!({"app": "web"}));
@@ -221,7 +206,7 @@ async fn reader_on_a_resource_group_can_read_a_vm_but_not_write_it() {
         .call(
             Method::GET,
             &format!(
-                "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines?api-version=2026-04-01"
+                "/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines?api-version=2026-04-01"
             ),
             &token,
             None,
@@ -231,41 +216,46 @@ async fn reader_on_a_resource_group_can_read_a_vm_but_not_write_it() {
     assert_eq!(body["value"].as_array().unwrap().len(), 1);
     // Inside its scope a missing VM is a plain 404.
     let (status, body) = arm
-        .call(Method::GET, &vm_path("rg", "nope"), &token, None)
+        .call(Method::GET, &arm.vm_path("rg", "nope"), &token, None)
         .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"]["code"], "ResourceNotFound");
 
     let (status, body) = arm
-        .call(Method::PUT, &vm_path("rg", "vm1"), &token, Some(vm_body))
+        .call(
+            Method::PUT,
+            &arm.vm_path("rg", "vm1"),
+            &token,
+            Some(vm_body),
+        )
         .await;
     assert_denied(
         status,
         &body,
         &reader.object_id,
         "Microsoft.Compute/virtualMachines/write",
-        &vm_id("rg", "vm1"),
+        &vm_id(&arm, "rg", "vm1"),
     );
     let (status, body) = arm
-        .call(Method::DELETE, &vm_path("rg", "vm1"), &token, None)
+        .call(Method::DELETE, &arm.vm_path("rg", "vm1"), &token, None)
         .await;
     assert_denied(
         status,
         &body,
         &reader.object_id,
         "Microsoft.Compute/virtualMachines/delete",
-        &vm_id("rg", "vm1"),
+        &vm_id(&arm, "rg", "vm1"),
     );
     // Nothing outside the group, nor the subscription-wide list above it.
     let (status, _) = arm
-        .call(Method::GET, &group_path("other"), &token, None)
+        .call(Method::GET, &arm.group_path("other"), &token, None)
         .await;
     assert_eq!(status, 403);
     let (status, _) = arm
         .call(
             Method::GET,
             &format!(
-                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Compute/virtualMachines?api-version=2026-04-01"
+                "/subscriptions/{subscription}/providers/Microsoft.Compute/virtualMachines?api-version=2026-04-01"
             ),
             &token,
             None,
@@ -282,9 +272,9 @@ async fn reader_on_a_resource_group_can_read_a_vm_but_not_write_it() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(body["value"][0]["subscriptionId"], SUBSCRIPTION);
+    assert_eq!(body["value"][0]["subscriptionId"], subscription);
     let (status, _) = arm
-        .call(Method::GET, &vm_path("rg", "vm1"), &admin, None)
+        .call(Method::GET, &arm.vm_path("rg", "vm1"), &admin, None)
         .await;
     assert_eq!(status, 200);
     arm.stop().await;
@@ -294,14 +284,18 @@ async fn reader_on_a_resource_group_can_read_a_vm_but_not_write_it() {
 async fn contributor_can_write_resources_but_not_role_assignments() {
     let arm = TestArm::start().await;
     let contributor = arm.new_client().await;
-    arm.grant(&contributor.object_id, CONTRIBUTOR, &subscription_scope())
-        .await;
+    arm.grant(
+        &contributor.object_id,
+        CONTRIBUTOR,
+        &arm.subscription_scope(),
+    )
+    .await;
     let token = arm.token(&contributor, MANAGEMENT_SCOPE).await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let (status, body) = arm
         .call(
             Method::PUT,
-            &vm_path("rg", "vm1"),
+            &arm.vm_path("rg", "vm1"),
             &token,
             Some(json!({"location": "eastus"})),
         )
@@ -313,9 +307,9 @@ async fn contributor_can_write_resources_but_not_role_assignments() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &role_assignment_path(&group_scope("rg"), name),
+            &role_assignment_path(&arm.group_scope("rg"), name),
             &token,
-            Some(assignment_body(READER, &other.object_id)),
+            Some(assignment_body(&arm, READER, &other.object_id)),
         )
         .await;
     assert_denied(
@@ -325,14 +319,14 @@ async fn contributor_can_write_resources_but_not_role_assignments() {
         "Microsoft.Authorization/roleAssignments/write",
         &format!(
             "{}/providers/Microsoft.Authorization/roleAssignments/{name}",
-            group_scope("rg")
+            arm.group_scope("rg")
         ),
     );
     // Reading them is allowed (`*` minus writes and deletes).
     let (status, body) = arm
         .call(
             Method::GET,
-            &assignments_path(&group_scope("rg"), None),
+            &assignments_path(&arm.group_scope("rg"), None),
             &token,
             None,
         )
@@ -345,11 +339,12 @@ async fn contributor_can_write_resources_but_not_role_assignments() {
 #[tokio::test]
 async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
     let arm = TestArm::start().await;
+    let tenant = arm.tenant_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
+    arm.create_group(&admin, "rg").await;
     arm.call(
         Method::PUT,
-        &vm_path("rg", "vm1"),
+        &arm.vm_path("rg", "vm1"),
         &admin,
         Some(json!({"location": "eastus"})),
     )
@@ -357,14 +352,14 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
     let alice = arm.new_client().await;
     let bob = arm.new_client().await;
     let name = "05c5a614-a7d6-4502-b150-c2fb455033ff";
-    let path = role_assignment_path(&group_scope("RG"), name);
+    let path = role_assignment_path(&arm.group_scope("RG"), name);
 
     let (status, created) = arm
         .call(
             Method::PUT,
             &path,
             &admin,
-            Some(assignment_body(READER, &alice.object_id)),
+            Some(assignment_body(&arm, READER, &alice.object_id)),
         )
         .await;
     assert_eq!(status, 201, "{created}");
@@ -372,17 +367,20 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
         created["id"],
         format!(
             "{}/providers/Microsoft.Authorization/roleAssignments/{name}",
-            group_scope("RG")
+            arm.group_scope("RG")
         )
     );
     assert_eq!(created["name"], name);
     assert_eq!(created["type"], "Microsoft.Authorization/roleAssignments");
     let properties = &created["properties"];
-    assert_eq!(properties["roleDefinitionId"], role_definition_id(READER));
+    assert_eq!(
+        properties["roleDefinitionId"],
+        role_definition_id(&arm, READER)
+    );
     assert_eq!(properties["principalId"], alice.object_id);
     assert_eq!(properties["principalType"], "ServicePrincipal");
-    assert_eq!(properties["scope"], group_scope("RG"));
-    assert_eq!(properties["createdBy"], arm.admin.object_id);
+    assert_eq!(properties["scope"], arm.group_scope("RG"));
+    assert_eq!(properties["createdBy"], arm.admin().object_id);
 
     // The same assignment again is 200; read back it is the same.
     let (status, again) = arm
@@ -390,7 +388,7 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
             Method::PUT,
             &path,
             &admin,
-            Some(assignment_body(READER, &alice.object_id)),
+            Some(assignment_body(&arm, READER, &alice.object_id)),
         )
         .await;
     assert_eq!(status, 200, "{again}");
@@ -402,9 +400,12 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &role_assignment_path(&group_scope("rg"), "11111111-1111-4111-8111-111111111111"),
+            &role_assignment_path(
+                &arm.group_scope("rg"),
+                "11111111-1111-4111-8111-111111111111",
+            ),
             &admin,
-            Some(assignment_body(READER, &alice.object_id)),
+            Some(assignment_body(&arm, READER, &alice.object_id)),
         )
         .await;
     assert_eq!(status, 409, "{body}");
@@ -417,7 +418,7 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
             Method::PUT,
             &path,
             &admin,
-            Some(assignment_body(CONTRIBUTOR, &alice.object_id)),
+            Some(assignment_body(&arm, CONTRIBUTOR, &alice.object_id)),
         )
         .await;
     assert_eq!(status, 409, "{body}");
@@ -426,9 +427,12 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &role_assignment_path(&group_scope("rg"), "22222222-2222-4222-8222-222222222222"),
+            &role_assignment_path(
+                &arm.group_scope("rg"),
+                "22222222-2222-4222-8222-222222222222",
+            ),
             &admin,
-            Some(assignment_body(READER, ghost)),
+            Some(assignment_body(&arm, READER, ghost)),
         )
         .await;
     assert_eq!(status, 400, "{body}");
@@ -438,16 +442,20 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
             .as_str()
             .unwrap()
             .starts_with(&format!(
-                "Principal {ghost} does not exist in the directory {TENANT}. "
+                "Principal {ghost} does not exist in the directory {tenant}. "
             )),
         "{body}"
     );
     let (status, body) = arm
         .call(
             Method::PUT,
-            &role_assignment_path(&group_scope("rg"), "33333333-3333-4333-8333-333333333333"),
+            &role_assignment_path(
+                &arm.group_scope("rg"),
+                "33333333-3333-4333-8333-333333333333",
+            ),
             &admin,
             Some(assignment_body(
+                &arm,
                 "00000000-0000-4000-8000-000000000000",
                 &alice.object_id,
             )),
@@ -459,11 +467,11 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
         .call(
             Method::PUT,
             &role_assignment_path(
-                &group_scope("nogroup"),
+                &arm.group_scope("nogroup"),
                 "44444444-4444-4444-8444-444444444444",
             ),
             &admin,
-            Some(assignment_body(READER, &alice.object_id)),
+            Some(assignment_body(&arm, READER, &alice.object_id)),
         )
         .await;
     assert_eq!(status, 404, "{body}");
@@ -471,7 +479,7 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
 
     // A resource scope below the group, for another principal.
     let on_vm = arm
-        .grant(&bob.object_id, CONTRIBUTOR, &vm_id("rg", "vm1"))
+        .grant(&bob.object_id, CONTRIBUTOR, &vm_id(&arm, "rg", "vm1"))
         .await;
     let on_vm_name = on_vm["name"].as_str().unwrap().to_owned();
     let owner_names = {
@@ -479,8 +487,8 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
             .call(
                 Method::GET,
                 &assignments_path(
-                    &subscription_scope(),
-                    Some(&format!("principalId eq '{}'", arm.admin.object_id)),
+                    &arm.subscription_scope(),
+                    Some(&format!("principalId eq '{}'", arm.admin().object_id)),
                 ),
                 &admin,
                 None,
@@ -498,7 +506,7 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
             let (status, body) = arm
                 .call(
                     Method::GET,
-                    &assignments_path(&group_scope("rg"), filter.as_deref()),
+                    &assignments_path(&arm.group_scope("rg"), filter.as_deref()),
                     admin,
                     None,
                 )
@@ -523,7 +531,7 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
     let (status, body) = arm
         .call(
             Method::GET,
-            &assignments_path(&group_scope("rg"), Some("roleName eq 'Reader'")),
+            &assignments_path(&arm.group_scope("rg"), Some("roleName eq 'Reader'")),
             &admin,
             None,
         )
@@ -546,21 +554,22 @@ async fn role_assignments_are_created_read_listed_and_deleted_at_any_scope() {
 #[tokio::test]
 async fn role_definitions_are_readable_at_any_scope_and_filtered_by_name() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "rg").await;
+    arm.create_group(&admin, "rg").await;
     let (status, body) = arm
         .call(
             Method::GET,
             &format!(
                 "{}/providers/Microsoft.Authorization/roleDefinitions/{KEY_VAULT_SECRETS_USER}?api-version={AUTHORIZATION_API_VERSION}",
-                group_scope("rg")
+                arm.group_scope("rg")
             ),
             &admin,
             None,
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["id"], role_definition_id(KEY_VAULT_SECRETS_USER));
+    assert_eq!(body["id"], role_definition_id(&arm, KEY_VAULT_SECRETS_USER));
     assert_eq!(body["properties"]["roleName"], "Key Vault Secrets User");
     assert_eq!(
         body["properties"]["permissions"][0]["dataActions"],
@@ -573,7 +582,7 @@ async fn role_definitions_are_readable_at_any_scope_and_filtered_by_name() {
         .call(
             Method::GET,
             &format!(
-                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions?api-version={AUTHORIZATION_API_VERSION}&$filter=roleName%20eq%20%27Owner%27"
+                "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions?api-version={AUTHORIZATION_API_VERSION}&$filter=roleName%20eq%20%27Owner%27"
             ),
             &admin,
             None,
@@ -586,7 +595,7 @@ async fn role_definitions_are_readable_at_any_scope_and_filtered_by_name() {
         .call(
             Method::GET,
             &format!(
-                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-4000-8000-000000000000?api-version={AUTHORIZATION_API_VERSION}"
+                "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-4000-8000-000000000000?api-version={AUTHORIZATION_API_VERSION}"
             ),
             &admin,
             None,
@@ -601,11 +610,11 @@ async fn role_definitions_are_readable_at_any_scope_and_filtered_by_name() {
 async fn attaching_a_user_assigned_identity_needs_assign_on_the_identity() {
     let arm = TestArm::start().await;
     let admin = arm.admin_token().await;
-    create_group(&arm, &admin, "apps").await;
-    create_group(&arm, &admin, "identities").await;
+    arm.create_group(&admin, "apps").await;
+    arm.create_group(&admin, "identities").await;
     let identity_path = format!(
         "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-id?api-version=2023-01-31",
-        group_scope("identities")
+        arm.group_scope("identities")
     );
     let (status, identity) = arm
         .call(
@@ -618,11 +627,11 @@ async fn attaching_a_user_assigned_identity_needs_assign_on_the_identity() {
     assert_eq!(status, 201, "{identity}");
     let identity_id = format!(
         "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-id",
-        group_scope("identities")
+        arm.group_scope("identities")
     );
     // Contributor where the VM goes, nothing where the identity lives.
     let deployer = arm.new_client().await;
-    arm.grant(&deployer.object_id, CONTRIBUTOR, &group_scope("apps"))
+    arm.grant(&deployer.object_id, CONTRIBUTOR, &arm.group_scope("apps"))
         .await;
     let token = arm.token(&deployer, MANAGEMENT_SCOPE).await;
     let vm_body = json!({
@@ -633,7 +642,7 @@ async fn attaching_a_user_assigned_identity_needs_assign_on_the_identity() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &vm_path("apps", "vm1"),
+            &arm.vm_path("apps", "vm1"),
             &token,
             Some(vm_body.clone()),
         )
@@ -650,20 +659,25 @@ async fn attaching_a_user_assigned_identity_needs_assign_on_the_identity() {
                  not have permission to perform action \
                  'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked \
                  scope(s) '{identity_id}' or the linked scope(s) are invalid.",
-                vm_id("apps", "vm1")
+                vm_id(&arm, "apps", "vm1")
             ),
         }})
     );
     // Nothing was written.
     let (status, _) = arm
-        .call(Method::GET, &vm_path("apps", "vm1"), &token, None)
+        .call(Method::GET, &arm.vm_path("apps", "vm1"), &token, None)
         .await;
     assert_eq!(status, 404);
 
     arm.grant(&deployer.object_id, MANAGED_IDENTITY_OPERATOR, &identity_id)
         .await;
     let (status, body) = arm
-        .call(Method::PUT, &vm_path("apps", "vm1"), &token, Some(vm_body))
+        .call(
+            Method::PUT,
+            &arm.vm_path("apps", "vm1"),
+            &token,
+            Some(vm_body),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(

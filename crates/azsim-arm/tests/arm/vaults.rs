@@ -1,57 +1,39 @@
 //! `Microsoft.KeyVault/vaults` in the resource API over real HTTP: the provider's shapes and
 //! errors, a `vaultUri` the vault data plane answers at, and secrets that go with their vault.
 
-// Test set-up helpers are not `#[test]` functions, so the lint's test exemption misses them;
-// a failed set-up should abort the test loudly.
-#![allow(clippy::unwrap_used)]
-
-// Each test binary uses a different part of the shared set-up.
-#[allow(dead_code)]
-mod support;
-
+use crate::support::*;
 use azsim_rbac::roles::{KEY_VAULT_SECRETS_OFFICER, KEY_VAULT_SECRETS_USER};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::*;
 
 const VAULT_API_VERSION: &str = "2024-11-01";
 const DATA_API_VERSION: &str = "7.4";
 
-fn vault_path(group: &str, name: &str) -> String {
+fn vault_path(arm: &TestArm, group: &str, name: &str) -> String {
+    let subscription = arm.subscription_id();
     format!(
-        "/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}?api-version={VAULT_API_VERSION}"
+        "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}?api-version={VAULT_API_VERSION}"
     )
 }
 
-fn vault_id(group: &str, name: &str) -> String {
+fn vault_id(arm: &TestArm, group: &str, name: &str) -> String {
     format!(
         "{}/providers/Microsoft.KeyVault/vaults/{name}",
-        group_scope(group)
+        arm.group_scope(group)
     )
-}
-
-async fn create_group(arm: &TestArm, token: &str, name: &str) {
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &group_path(name),
-            token,
-            Some(json!({"location": "eastus"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
 }
 
 async fn put_vault(arm: &TestArm, token: &str, group: &str, name: &str) -> (u16, Value) {
+    let tenant = arm.tenant_id();
     arm.call(
         Method::PUT,
-        &vault_path(group, name),
+        &vault_path(arm, group, name),
         token,
         Some(json!({
             "location": "East US",
             "tags": {"env": "test"},
             "properties": {
-                "tenantId": TENANT,
+                "tenantId": tenant,
                 "sku": {"family": "A", "name": "standard"},
                 "enableSoftDelete": true,
             },
@@ -63,8 +45,10 @@ async fn put_vault(arm: &TestArm, token: &str, group: &str, name: &str) -> (u16,
 #[tokio::test]
 async fn vault_crud_answers_with_the_providers_shapes() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
+    let tenant = arm.tenant_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
 
     let (status, body) = put_vault(&arm, &token, "rg", "Kv-App").await;
     assert_eq!(status, 201, "{body}");
@@ -76,13 +60,13 @@ async fn vault_crud_answers_with_the_providers_shapes() {
         .and_then(|port| port.parse::<u16>().ok());
     assert!(port.is_some(), "{vault_uri}");
     let expected = json!({
-        "id": vault_id("rg", "Kv-App"),
+        "id": vault_id(&arm, "rg", "Kv-App"),
         "name": "Kv-App",
         "type": "Microsoft.KeyVault/vaults",
         "location": "eastus",
         "tags": {"env": "test"},
         "properties": {
-            "tenantId": TENANT,
+            "tenantId": tenant,
             "sku": {"family": "A", "name": "standard"},
             "enableSoftDelete": true,
             "enableRbacAuthorization": true,
@@ -97,7 +81,7 @@ async fn vault_crud_answers_with_the_providers_shapes() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, expected);
     let (status, body) = arm
-        .call(Method::GET, &vault_path("rg", "KV-APP"), &token, None)
+        .call(Method::GET, &vault_path(&arm, "rg", "KV-APP"), &token, None)
         .await;
     assert_eq!((status, &body), (200, &expected));
 
@@ -108,7 +92,7 @@ async fn vault_crud_answers_with_the_providers_shapes() {
         .call(
             Method::GET,
             &format!(
-                "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults?api-version={VAULT_API_VERSION}"
+                "/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults?api-version={VAULT_API_VERSION}"
             ),
             &token,
             None,
@@ -121,7 +105,7 @@ async fn vault_crud_answers_with_the_providers_shapes() {
         .call(
             Method::GET,
             &format!(
-                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.KeyVault/vaults?api-version={VAULT_API_VERSION}"
+                "/subscriptions/{subscription}/providers/Microsoft.KeyVault/vaults?api-version={VAULT_API_VERSION}"
             ),
             &token,
             None,
@@ -131,11 +115,16 @@ async fn vault_crud_answers_with_the_providers_shapes() {
     assert_eq!(body["value"].as_array().unwrap().len(), 2);
 
     let (status, body) = arm
-        .call(Method::DELETE, &vault_path("rg", "kv-app"), &token, None)
+        .call(
+            Method::DELETE,
+            &vault_path(&arm, "rg", "kv-app"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!((status, body), (200, Value::Null));
     let (status, body) = arm
-        .call(Method::GET, &vault_path("rg", "kv-app"), &token, None)
+        .call(Method::GET, &vault_path(&arm, "rg", "kv-app"), &token, None)
         .await;
     assert_eq!(status, 404);
     assert_eq!(
@@ -143,7 +132,12 @@ async fn vault_crud_answers_with_the_providers_shapes() {
         "The Resource 'Microsoft.KeyVault/vaults/kv-app' under resource group 'rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
     );
     let (status, body) = arm
-        .call(Method::DELETE, &vault_path("rg", "kv-app"), &token, None)
+        .call(
+            Method::DELETE,
+            &vault_path(&arm, "rg", "kv-app"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!((status, body), (204, Value::Null));
     arm.stop().await;
@@ -153,8 +147,8 @@ async fn vault_crud_answers_with_the_providers_shapes() {
 async fn vault_names_are_checked_and_global() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg1").await;
-    create_group(&arm, &token, "rg2").await;
+    arm.create_group(&token, "rg1").await;
+    arm.create_group(&token, "rg2").await;
 
     let (status, body) = put_vault(&arm, &token, "rg1", "1kv").await;
     assert_eq!(status, 400, "{body}");
@@ -189,7 +183,7 @@ async fn vault_names_are_checked_and_global() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &vault_path("rg1", "shared-kv"),
+            &vault_path(&arm, "rg1", "shared-kv"),
             &token,
             Some(json!({"location": "westus"})),
         )
@@ -199,7 +193,7 @@ async fn vault_names_are_checked_and_global() {
     let (status, body) = arm
         .call(
             Method::PUT,
-            &vault_path("rg1", "kv-access"),
+            &vault_path(&arm, "rg1", "kv-access"),
             &token,
             Some(json!({"location": "eastus", "properties": {"enableRbacAuthorization": false}})),
         )
@@ -215,14 +209,15 @@ async fn vault_names_are_checked_and_global() {
 #[tokio::test]
 async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
     let arm = TestArm::start().await;
+    let subscription = arm.subscription_id();
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     let (_, vault) = put_vault(&arm, &token, "rg", "kv-data").await;
     let vault_uri = vault["properties"]["vaultUri"].as_str().unwrap().to_owned();
     let secret_url = format!("{vault_uri}secrets/db-password?api-version={DATA_API_VERSION}");
 
     // The data plane at that URI challenges a request without a token.
-    let response = arm.http.get(&secret_url).send().await.unwrap();
+    let response = arm.http().get(&secret_url).send().await.unwrap();
     assert_eq!(response.status(), 401);
     let challenge = response.headers()["www-authenticate"]
         .to_str()
@@ -235,11 +230,11 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
 
     // Owner of the subscription manages the vault but sets no secret without a data role.
     let data_token = arm
-        .token(&arm.admin, "https://vault.azure.net/.default")
+        .token(arm.admin(), "https://vault.azure.net/.default")
         .await;
     let set_secret = || async {
         read(
-            arm.http
+            arm.http()
                 .put(&secret_url)
                 .bearer_auth(&data_token)
                 .json(&json!({"value": "s3cret"}))
@@ -256,16 +251,16 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
         "{body}"
     );
     arm.grant(
-        &arm.admin.object_id,
+        &arm.admin().object_id,
         KEY_VAULT_SECRETS_OFFICER,
-        &vault_id("rg", "kv-data"),
+        &vault_id(&arm, "rg", "kv-data"),
     )
     .await;
     let (status, body) = set_secret().await;
     assert_eq!(status, 200, "{body}");
     let read_secret = || async {
         read(
-            arm.http
+            arm.http()
                 .get(&secret_url)
                 .bearer_auth(&data_token)
                 .send()
@@ -278,11 +273,16 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
     assert_eq!((status, &body["value"]), (200, &json!("s3cret")));
 
     let (status, _) = arm
-        .call(Method::DELETE, &vault_path("rg", "kv-data"), &token, None)
+        .call(
+            Method::DELETE,
+            &vault_path(&arm, "rg", "kv-data"),
+            &token,
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     // The deleted vault's origin is gone, as a deleted vault's host name is.
-    assert!(arm.http.get(&secret_url).send().await.is_err());
+    assert!(arm.http().get(&secret_url).send().await.is_err());
     // Same name again: a new origin; the role assignment outlived the vault, the secret did
     // not.
     let (status, vault) = put_vault(&arm, &token, "rg", "kv-data").await;
@@ -290,7 +290,7 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
     let new_uri = vault["properties"]["vaultUri"].as_str().unwrap();
     assert_ne!(new_uri, vault_uri);
     let (status, body) = read(
-        arm.http
+        arm.http()
             .get(format!(
                 "{new_uri}secrets/db-password?api-version={DATA_API_VERSION}"
             ))
@@ -307,15 +307,15 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
     let (status, _) = arm
         .call(
             Method::DELETE,
-            &format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/rg?api-version=2024-11-01"),
+            &format!("/subscriptions/{subscription}/resourcegroups/rg?api-version=2024-11-01"),
             &token,
             None,
         )
         .await;
     assert_eq!(status, 200);
-    assert!(arm.vaults.vault_address(new_uri).await.is_none());
+    assert!(arm.cloud().vaults().vault_address(new_uri).await.is_none());
     assert!(
-        arm.http
+        arm.http()
             .get(format!("{new_uri}secrets?api-version={DATA_API_VERSION}"))
             .send()
             .await
@@ -328,10 +328,10 @@ async fn the_vault_uri_is_served_and_deleting_the_vault_deletes_its_secrets() {
 async fn roles_can_be_assigned_on_a_single_secret_of_an_existing_vault() {
     let arm = TestArm::start().await;
     let token = arm.admin_token().await;
-    create_group(&arm, &token, "rg").await;
+    arm.create_group(&token, "rg").await;
     put_vault(&arm, &token, "rg", "kv-scope").await;
     let reader = arm.new_client().await;
-    let secret_scope = format!("{}/secrets/db-password", vault_id("rg", "kv-scope"));
+    let secret_scope = format!("{}/secrets/db-password", vault_id(&arm, "rg", "kv-scope"));
 
     let assignment = arm
         .grant(&reader.object_id, KEY_VAULT_SECRETS_USER, &secret_scope)
@@ -357,7 +357,7 @@ async fn roles_can_be_assigned_on_a_single_secret_of_an_existing_vault() {
         "{body}"
     );
 
-    let missing_vault = format!("{}/secrets/db-password", vault_id("rg", "kv-none"));
+    let missing_vault = format!("{}/secrets/db-password", vault_id(&arm, "rg", "kv-none"));
     let (status, body) = arm
         .call(
             Method::PUT,
