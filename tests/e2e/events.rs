@@ -25,7 +25,7 @@ async fn the_flow_records_steps_one_to_seven_in_order() {
         .assert_status(200);
     cloud.cloud().flush_events().await;
 
-    let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+    let mut conn = cloud.cloud().store().read().await.unwrap();
     let events = list_events(&mut conn, 0, 1000).await.unwrap();
     let steps: Vec<u8> = events
         .iter()

@@ -14,7 +14,7 @@ const SECRET_BYTES: usize = 32;
 pub(crate) fn generate_identity_header() -> Result<String, MsrpError> {
     let mut bytes = [0_u8; SECRET_BYTES];
     openssl::rand::rand_bytes(&mut bytes).map_err(MsrpError::Random)?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 impl Msrp {

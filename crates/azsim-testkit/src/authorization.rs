@@ -23,13 +23,7 @@ impl FakeCloud {
     /// a tenant administrator would look it up).
     pub async fn admin_principal_id(&self) -> String {
         let endpoints = self.cloud().endpoints();
-        let mut conn = self
-            .cloud()
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .expect("a connection");
+        let mut conn = self.cloud().store().read().await.expect("a connection");
         azsim_store::directory::find_service_principal_by_app_id(
             &mut conn,
             &endpoints.tenant_id,

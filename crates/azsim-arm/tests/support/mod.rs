@@ -96,7 +96,7 @@ impl TestArm {
             clock.unix_seconds(),
         )
         .await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_subscription(
             &mut conn,
             &Subscription {
@@ -356,7 +356,7 @@ pub(crate) fn vm_path(group: &str, name: &str) -> String {
 }
 
 async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> Client {
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     insert_tenant(
         &mut conn,
         &Tenant {
@@ -374,7 +374,7 @@ async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> 
 
 /// An application with a service principal and a client secret in `tenant_id`.
 async fn register_application(store: &Store, tenant_id: &str, now: i64) -> Client {
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     let client_id = uuid::Uuid::new_v4().to_string();
     insert_application(
         &mut conn,
@@ -404,10 +404,7 @@ async fn register_application(store: &Store, tenant_id: &str, now: i64) -> Clien
     .await
     .unwrap();
     let secret = format!("secret-{}", uuid::Uuid::new_v4());
-    let digest: String = openssl::sha::sha256(secret.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let digest = azsim_entra::directory::ClientSecret::new(secret.as_str()).digest();
     insert_secret_credential(
         &mut conn,
         &SecretCredential {

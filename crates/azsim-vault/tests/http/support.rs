@@ -23,7 +23,6 @@ use azsim_store::vaults::{Vault, VaultWrite, upsert_vault};
 use azsim_vault::{VaultConfig, VaultService};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
-use sha2::Digest;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -245,7 +244,7 @@ impl TestVault {
     pub(crate) async fn assign(&self, principal_id: &str, role: &str, scope: &str) {
         let name = uuid::Uuid::new_v4().to_string();
         let now = self.clock.unix_seconds();
-        let mut conn = self.store.pool().acquire().await.unwrap();
+        let mut conn = self.store.read().await.unwrap();
         insert_role_assignment(
             &mut conn,
             &StoredRoleAssignment {
@@ -356,7 +355,7 @@ pub(crate) fn is_version(version: &str) -> bool {
 }
 
 async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> Client {
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     insert_tenant(
         &mut conn,
         &Tenant {
@@ -402,7 +401,7 @@ async fn seed_client(store: &Store, tenant_id: &str, domain: &str, now: i64) -> 
         &SecretCredential {
             credential_id: uuid::Uuid::new_v4().to_string(),
             object_id: object_id.clone(),
-            secret_sha256: hex::encode(sha2::Sha256::digest(secret.as_bytes())),
+            secret_sha256: azsim_entra::directory::ClientSecret::new(secret.as_str()).digest(),
             not_before: now - 60,
             not_after: now + 86_400,
             created_at: now,
@@ -434,7 +433,7 @@ async fn seed_identity(store: &Store, now: time::OffsetDateTime) -> Identity {
         })
         .unwrap();
     let thumbprints = certificate.thumbprints();
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     insert_service_principal(
         &mut conn,
         &ServicePrincipal {
@@ -496,7 +495,7 @@ fn vault_service(
 }
 
 async fn seed_vault(store: &Store, vault_uri: &str, now: i64) -> Vault {
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     insert_subscription(
         &mut conn,
         &Subscription {
