@@ -20,8 +20,7 @@ pub(crate) async fn app_service_env(cloud: &FakeCloud, vm_id: &str) -> AppServic
     let mut conn = cloud
         .cloud()
         .store()
-        .pool()
-        .acquire()
+        .read()
         .await
         .expect("a store connection");
     let vm = list_all_virtual_machines(&mut conn)

@@ -16,7 +16,7 @@ struct AppServiceEnv {
 
 async fn app_service_env(cloud: &FakeCloud, vm_id: &str) -> AppServiceEnv {
     let agent: SocketAddr = cloud.agent_address(vm_id).await;
-    let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+    let mut conn = cloud.cloud().store().read().await.unwrap();
     let vm = list_all_virtual_machines(&mut conn)
         .await
         .unwrap()

@@ -36,7 +36,7 @@ async fn turning_the_identity_off_deletes_its_principal_and_reenabling_gives_a_n
         "Identity not found"
     );
     {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         assert!(
             find_service_principal(&mut conn, &first_principal)
                 .await
@@ -91,7 +91,7 @@ async fn deleting_the_resource_group_deletes_its_vms_identities_and_agents() {
     gone.assert_status(404);
     assert_eq!(gone.error_code(), "ResourceGroupNotFound");
     {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         assert!(
             find_service_principal(&mut conn, &principal_id)
                 .await

@@ -29,7 +29,7 @@ async fn identity_certificates_roll_after_45_days_and_the_agent_uses_the_new_one
         1
     );
     {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         let credentials = list_certificate_credentials(&mut conn, &principal_id)
             .await
             .unwrap();

@@ -72,7 +72,7 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
 
     // Keep the identity's certificate and key, as an attacker who copied them would.
     let (old_certificate, old_key) = {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         let vm_row: i64 = sqlx_vm_row(&cloud, &vm_id).await;
         let identity = find_system_identity(&mut conn, vm_row)
             .await
@@ -107,7 +107,7 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
         .await;
     assert!(refused.is_err(), "the deleted VM's agent still answers");
     {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         assert!(
             find_service_principal(&mut conn, &principal_id)
                 .await
@@ -142,7 +142,7 @@ async fn a_vm_gets_a_token_for_its_system_identity_and_loses_everything_when_del
 
 /// The row of the VM with `vm_id`.
 pub(crate) async fn sqlx_vm_row(cloud: &FakeCloud, vm_id: &str) -> i64 {
-    let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+    let mut conn = cloud.cloud().store().read().await.unwrap();
     azsim_store::resources::list_all_virtual_machines(&mut conn)
         .await
         .unwrap()

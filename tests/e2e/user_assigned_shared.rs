@@ -63,7 +63,7 @@ async fn a_shared_identity_outlives_its_vms_and_dies_alone() {
 
     // Its principal exists at once, so roles can be granted before any VM uses it.
     {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         let principal = find_service_principal(&mut conn, &principal_id)
             .await
             .unwrap()
@@ -148,7 +148,7 @@ async fn a_shared_identity_outlives_its_vms_and_dies_alone() {
     vm.assert_status(200);
     assert!(vm.body.get("identity").is_none(), "{}", vm.text);
     {
-        let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = cloud.cloud().store().read().await.unwrap();
         assert!(
             find_service_principal(&mut conn, &principal_id)
                 .await

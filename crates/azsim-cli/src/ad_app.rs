@@ -2,19 +2,21 @@
 //! tenant, with a client secret and optionally a certificate credential, so their code can
 //! sign in with MSAL as it would against a real directory.
 //!
-//! It writes the directory directly (same database file as the running cloud): the token
-//! service reads the directory on every request, so the new app can sign in at once.
+//! It writes the directory directly (same database file as the running cloud), through the
+//! directory's owner `azsim_entra::directory`: the token service reads the directory on every
+//! request, so the new app can sign in at once. The database is opened without migrating it:
+//! the running cloud owns its schema.
 
 use std::path::Path;
 
 use anyhow::Context;
-use azsim_cloud::applications::{RegisteredApplication, register_application};
 use azsim_cloud::{DATABASE_FILE, Endpoints};
 use azsim_core::{Clock, SystemClock};
+use azsim_entra::directory::{
+    RegisteredApplication, add_certificate_credential, register_application,
+};
 use azsim_pki::Certificate;
 use azsim_store::Store;
-use azsim_store::StoreError;
-use azsim_store::directory::{CertificateCredential, insert_certificate_credential};
 use serde_json::json;
 
 use crate::args::AdAppCreateArgs;
@@ -42,7 +44,7 @@ pub(crate) async fn create(data_dir: &Path, args: AdAppCreateArgs) -> anyhow::Re
         }
         None => None,
     };
-    let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
+    let store = Store::open_existing(&data_dir.join(DATABASE_FILE)).await?;
     let created = insert(
         &store,
         &SystemClock,
@@ -71,39 +73,22 @@ pub(crate) async fn insert(
     certificate: Option<&Certificate>,
 ) -> anyhow::Result<CreatedApp> {
     let now = clock.unix_seconds();
-    let mut tx = store.begin().await?;
+    let mut tx = store.write().await?;
     let RegisteredApplication {
         client_id,
         object_id,
         client_secret,
     } = register_application(&mut tx, tenant_id, name, now).await?;
     if let Some(certificate) = certificate {
-        let thumbprints = certificate.thumbprints();
-        insert_certificate_credential(
-            &mut tx,
-            &CertificateCredential {
-                credential_id: uuid::Uuid::new_v4().to_string(),
-                object_id: object_id.clone(),
-                certificate_der: certificate.to_der(),
-                thumbprint_sha1: thumbprints.sha1_hex(),
-                thumbprint_sha256: thumbprints.sha256_hex(),
-                // The credential is valid exactly while the certificate is.
-                not_before: certificate.not_before_unix(),
-                not_after: certificate.not_after_unix(),
-                created_at: now,
-            },
-        )
-        .await?;
+        add_certificate_credential(&mut tx, object_id.as_str(), certificate, now).await?;
     }
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a new application"))?;
-    tracing::info!(client_id, object_id, "created an application");
+    tx.commit().await?;
+    tracing::info!(%client_id, %object_id, "created an application");
     Ok(CreatedApp {
-        client_id,
-        object_id,
+        client_id: client_id.to_string(),
+        object_id: object_id.to_string(),
         tenant_id: tenant_id.to_owned(),
-        client_secret,
+        client_secret: client_secret.expose().to_owned(),
     })
 }
 
@@ -119,12 +104,12 @@ mod tests {
     };
 
     use super::*;
+    use azsim_entra::directory::ClientSecret;
     use azsim_store::directory::PrincipalType;
-    use sha2::{Digest, Sha256};
 
     async fn store_with_tenant(dir: &Path, tenant_id: &str) -> Store {
         let store = Store::open(&dir.join(DATABASE_FILE)).await.unwrap();
-        let mut tx = store.begin().await.unwrap();
+        let mut tx = store.write().await.unwrap();
         insert_tenant(
             &mut tx,
             &Tenant {
@@ -160,7 +145,7 @@ mod tests {
             .await
             .unwrap();
 
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let principal = find_service_principal_by_app_id(&mut conn, &tenant_id, &created.client_id)
             .await
             .unwrap()
@@ -174,7 +159,7 @@ mod tests {
         assert_eq!(secrets.len(), 1);
         assert_eq!(
             secrets[0].secret_sha256,
-            hex::encode(Sha256::digest(created.client_secret.as_bytes()))
+            ClientSecret::new(created.client_secret.clone()).digest()
         );
         let two_years = 2 * 365 * 24 * 3600;
         assert_eq!(secrets[0].not_after, clock.unix_seconds() + two_years);
@@ -203,7 +188,7 @@ mod tests {
         assert_ne!(first.client_id, second.client_id);
         assert_ne!(first.client_secret, second.client_secret);
         assert_eq!(first.client_secret.len(), 40);
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let certificates = list_certificate_credentials(&mut conn, &first.object_id)
             .await
             .unwrap();

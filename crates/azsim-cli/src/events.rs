@@ -16,8 +16,8 @@ pub(crate) async fn run(data_dir: &Path, args: EventsArgs) -> anyhow::Result<()>
         "no cloud in {} (start one with `azsim up`)",
         data_dir.display()
     );
-    let store = Store::open(&database).await?;
-    let mut conn = store.pool().acquire().await?;
+    let store = Store::open_existing(&database).await?;
+    let mut conn = store.read().await?;
     let mut events = list_events(&mut conn, 0, i64::MAX).await?;
     if let Some(correlation_id) = &args.correlation_id {
         events.retain(|stored| &stored.event.correlation_id == correlation_id);

@@ -36,8 +36,8 @@ async fn resolve_assignee(
     admin: &AdminClient,
     assignee: &str,
 ) -> anyhow::Result<String> {
-    let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
-    let mut conn = store.pool().acquire().await?;
+    let store = Store::open_existing(&data_dir.join(DATABASE_FILE)).await?;
+    let mut conn = store.read().await?;
     if let Some(principal) = find_service_principal(&mut conn, assignee).await? {
         return Ok(principal.object_id);
     }

@@ -25,8 +25,8 @@ const VAULT_RESOURCE: &str = "https://vault.azure.net";
 
 pub(crate) async fn set(data_dir: &Path, args: SecretSetArgs) -> anyhow::Result<()> {
     let admin = AdminClient::from_data_dir(data_dir)?;
-    let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
-    let mut conn = store.pool().acquire().await?;
+    let store = Store::open_existing(&data_dir.join(DATABASE_FILE)).await?;
+    let mut conn = store.read().await?;
     let vault = find_vault_by_name(&mut conn, &args.vault)
         .await?
         .with_context(|| format!("no vault named '{}'", args.vault))?;

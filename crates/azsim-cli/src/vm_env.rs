@@ -14,8 +14,8 @@ use crate::args::VmEnvArgs;
 pub(crate) async fn run(data_dir: &Path, args: VmEnvArgs) -> anyhow::Result<()> {
     // The endpoints file proves a cloud was started here and names its subscription.
     let endpoints = Endpoints::read(data_dir)?;
-    let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
-    let mut conn = store.pool().acquire().await?;
+    let store = Store::open_existing(&data_dir.join(DATABASE_FILE)).await?;
+    let mut conn = store.read().await?;
     let vm = list_all_virtual_machines(&mut conn)
         .await?
         .into_iter()

@@ -2,14 +2,13 @@
 //! application with a service principal, a client secret and the Owner role on the
 //! subscription. Later starts find them again.
 
-use azsim_core::SharedClock;
+use azsim_core::{ResourceId, SharedClock, SubscriptionId, TenantId};
+use azsim_entra::directory::register_application;
 use azsim_store::directory::{Tenant, insert_tenant};
 use azsim_store::resources::{Subscription, insert_subscription};
 use azsim_store::role_assignments::{StoredRoleAssignment, insert_role_assignment};
 use azsim_store::settings::{get_setting, put_setting};
 use azsim_store::{Store, StoreError};
-
-use crate::applications::register_application;
 
 /// The facts of a cloud fixed at its first start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +32,13 @@ const ADMIN_CLIENT_SECRET: &str = "admin_client_secret";
 /// Finds the cloud's tenant, subscription and administrator, creating them on the first start
 /// (in one transaction: a crash half-way leaves nothing behind).
 pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity, StoreError> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.write().await?;
     if let Some(identity) = read(&mut tx).await? {
         return Ok(identity);
     }
     let now = clock.unix_seconds();
-    let tenant_id = uuid::Uuid::new_v4().to_string();
-    let subscription_id = uuid::Uuid::new_v4().to_string();
+    let tenant_id = TenantId::new_random().to_string();
+    let subscription_id = SubscriptionId::new_random().to_string();
 
     insert_tenant(
         &mut tx,
@@ -63,18 +62,23 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
     )
     .await?;
     let admin = register_application(&mut tx, &tenant_id, "azsim-admin", now).await?;
-    let admin_client_id = admin.client_id;
-    let admin_client_secret = admin.client_secret;
-    let admin_object_id = admin.object_id;
+    let admin_client_id = admin.client_id.to_string();
+    let admin_client_secret = admin.client_secret.expose().to_owned();
+    let admin_object_id = admin.object_id.to_string();
     // The administrator is Owner of the subscription, as the account that created it would be.
-    let subscription_scope = format!("/subscriptions/{subscription_id}");
+    let subscription = ResourceId::subscription(&subscription_id);
+    let subscription_scope = subscription.to_string();
     let owner_assignment = uuid::Uuid::new_v4().to_string();
     insert_role_assignment(
         &mut tx,
         &StoredRoleAssignment {
-            assignment_id: format!(
-                "{subscription_scope}/providers/Microsoft.Authorization/roleAssignments/{owner_assignment}"
-            ),
+            assignment_id: subscription
+                .provider(
+                    "Microsoft.Authorization",
+                    "roleAssignments",
+                    &owner_assignment,
+                )
+                .to_string(),
             name: owner_assignment,
             scope_key: azsim_rbac::scope::scope_key(&subscription_scope),
             scope: subscription_scope,
@@ -97,9 +101,7 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
     ] {
         put_setting(&mut tx, key, value).await?;
     }
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing the first start"))?;
+    tx.commit().await?;
     tracing::info!(
         tenant_id,
         subscription_id,

@@ -6,12 +6,10 @@
 //! # Layout
 //! - [`CloudConfig`]: data directory, listen addresses, clock, HTTPS or plain HTTP.
 //! - `tls`: the cloud's own certificate authority (`ca.pem`) and its server certificates.
-//! - [`applications`]: registering an application with a principal and a client secret.
 //! - [`bootstrap`]: the tenant, subscription and administrator created on first start.
 //! - [`Endpoints`]: the facts written to `endpoints.json` for scripts and people.
 //! - [`Cloud`]: starting, running and stopping it all.
 
-pub mod applications;
 pub mod bootstrap;
 mod cloud;
 mod config;

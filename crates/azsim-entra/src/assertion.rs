@@ -243,7 +243,7 @@ async fn remember(
     expires_at: i64,
     now: i64,
 ) -> Result<(), OAuthError> {
-    let mut transaction = state.store.begin().await.map_err(store_failure)?;
+    let mut transaction = state.store.write().await.map_err(store_failure)?;
     // Pruning here keeps the table as small as the set of live assertions.
     forget_expired_assertions(&mut transaction, now)
         .await
@@ -252,12 +252,7 @@ async fn remember(
     let first_use = remember_assertion(&mut transaction, &client_id, jti, expires_at)
         .await
         .map_err(store_failure)?;
-    transaction.commit().await.map_err(|source| {
-        store_failure(azsim_store::StoreError::Query {
-            context: "committing a client assertion id",
-            source,
-        })
-    })?;
+    transaction.commit().await.map_err(store_failure)?;
     if first_use {
         Ok(())
     } else {

@@ -7,6 +7,8 @@
 //!   its [`TokenService::router`] serves every endpoint.
 //! - [`AccessTokenValidator`]: checks a bearer token's signature, time, audience and issuer.
 //! - [`AccessTokenClaims`]: the claims of the v1 access tokens issued here.
+//! - [`directory`]: the directory's owner: registering applications, managed-identity
+//!   principals and credentials, and [`directory::ClientSecret`], the one secret digest.
 //! - [`resources`]: the first-party resources tokens can be requested for.
 //! - [`COMPUTE_RESOURCE_FIELD`]: the azsim-internal token-request field through which a
 //!   metadata agent names its VM for a user-assigned identity's `xms_az_rid`.
@@ -20,6 +22,7 @@ mod assertion;
 mod claims;
 mod compute_resource;
 mod config;
+pub mod directory;
 mod discovery;
 mod error;
 mod form;

@@ -3,6 +3,7 @@
 use azsim_store::directory::{ServicePrincipal, list_secret_credentials};
 
 use crate::aadsts;
+use crate::directory::ClientSecret;
 use crate::oauth_error::OAuthError;
 use crate::state::{ServiceState, store_failure};
 
@@ -13,21 +14,14 @@ pub(crate) async fn authenticate(
     secret: &str,
     now: i64,
 ) -> Result<(), OAuthError> {
-    let digest = lower_hex(&openssl::sha::sha256(secret.as_bytes()));
+    let secret = ClientSecret::new(secret);
     let mut conn = state.connection().await?;
     let credentials = list_secret_credentials(&mut conn, &principal.object_id)
         .await
         .map_err(store_failure)?;
-    // Digests are compared in constant time, so timing says nothing about near misses.
     let matching: Vec<_> = credentials
         .iter()
-        .filter(|credential| {
-            credential.secret_sha256.len() == digest.len()
-                && openssl::memcmp::eq(
-                    credential.secret_sha256.to_ascii_lowercase().as_bytes(),
-                    digest.as_bytes(),
-                )
-        })
+        .filter(|credential| secret.verify(&credential.secret_sha256))
         .collect();
     if matching.is_empty() {
         return Err(aadsts::invalid_client_secret(&principal.app_id));
@@ -40,9 +34,4 @@ pub(crate) async fn authenticate(
     } else {
         Err(aadsts::expired_client_secret(&principal.app_id))
     }
-}
-
-/// Lower-case hex, the form secret digests are stored in.
-pub(crate) fn lower_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -54,7 +54,7 @@ impl ActiveSigningKey {
         }
         // Generating takes a while; do it before taking the write lock.
         let candidate = new_signing_key(now)?;
-        let mut transaction = store.begin().await.map_err(save_error)?;
+        let mut transaction = store.write().await.map_err(save_error)?;
         // Another process may have created one meanwhile: then that one wins.
         let existing = list_signing_keys(&mut transaction)
             .await
@@ -64,23 +64,13 @@ impl ActiveSigningKey {
             .find(|stored| stored.not_after > now.unix_timestamp())
         {
             let key = Self::from_stored(stored)?;
-            transaction.commit().await.map_err(|source| {
-                save_error(azsim_store::StoreError::Query {
-                    context: "committing a signing key",
-                    source,
-                })
-            })?;
+            transaction.commit().await.map_err(save_error)?;
             return Ok(key);
         }
         insert_signing_key(&mut transaction, &candidate.stored)
             .await
             .map_err(save_error)?;
-        transaction.commit().await.map_err(|source| {
-            save_error(azsim_store::StoreError::Query {
-                context: "committing a signing key",
-                source,
-            })
-        })?;
+        transaction.commit().await.map_err(save_error)?;
         tracing::info!(kid = %candidate.active.kid, "created a token signing key");
         Ok(candidate.active)
     }
@@ -152,12 +142,7 @@ fn new_signing_key(now: time::OffsetDateTime) -> Result<NewSigningKey, EntraErro
 }
 
 async fn newest_usable(store: &Store, now: i64) -> Result<Option<ActiveSigningKey>, EntraError> {
-    let mut conn = store.pool().acquire().await.map_err(|source| {
-        read_error(azsim_store::StoreError::Query {
-            context: "acquiring a connection",
-            source,
-        })
-    })?;
+    let mut conn = store.read().await.map_err(read_error)?;
     let keys = list_signing_keys(&mut conn).await.map_err(read_error)?;
     keys.iter()
         .find(|stored| stored.not_after > now)

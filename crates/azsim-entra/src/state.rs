@@ -1,7 +1,7 @@
 //! What every handler of the token service shares.
 
 use azsim_core::{SharedClock, SharedEventSink};
-use azsim_store::{PoolConnection, Store, StoreError};
+use azsim_store::{ReadConnection, Store, StoreError};
 
 use crate::aadsts;
 use crate::config::TokenServiceConfig;
@@ -22,13 +22,8 @@ pub(crate) struct ServiceState {
 
 impl ServiceState {
     /// A pooled connection, or a logged server error.
-    pub(crate) async fn connection(&self) -> Result<PoolConnection, OAuthError> {
-        self.store.pool().acquire().await.map_err(|source| {
-            store_failure(StoreError::Query {
-                context: "acquiring a connection",
-                source,
-            })
-        })
+    pub(crate) async fn connection(&self) -> Result<ReadConnection, OAuthError> {
+        self.store.read().await.map_err(store_failure)
     }
 }
 

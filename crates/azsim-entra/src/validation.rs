@@ -202,13 +202,11 @@ impl AccessTokenValidator {
         }
     }
 
-    async fn connection(&self) -> Result<azsim_store::PoolConnection, TokenValidationError> {
-        self.store.pool().acquire().await.map_err(|source| {
-            TokenValidationError::Unavailable(StoreError::Query {
-                context: "acquiring a connection",
-                source,
-            })
-        })
+    async fn connection(&self) -> Result<azsim_store::ReadConnection, TokenValidationError> {
+        self.store
+            .read()
+            .await
+            .map_err(TokenValidationError::Unavailable)
     }
 
     fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Cache> {

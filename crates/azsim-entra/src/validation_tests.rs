@@ -28,7 +28,7 @@ async fn fixture() -> Fixture {
     let clock: SharedClock = Arc::new(ManualClock::new(
         OffsetDateTime::from_unix_timestamp(NOW).unwrap(),
     ));
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     insert_tenant(
         &mut conn,
         &Tenant {

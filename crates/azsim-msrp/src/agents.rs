@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use azsim_core::ResourceId;
 use azsim_imds::{IdentityCredential, IdentityKind as AgentIdentityKind, VmInstance};
 use azsim_store::Connection;
 use azsim_store::identities::{IdentityKind, current_identity_certificate, list_vm_identities};
@@ -38,10 +39,9 @@ pub(crate) fn vm_instance(vm: &VirtualMachine, tenant_id: &str) -> VmInstance {
         vm_id: vm.vm_id.clone(),
         vm_size: text("/hardwareProfile/vmSize"),
         os_type: text("/storageProfile/osDisk/osType"),
-        resource_id: format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}",
-            vm.subscription_id, vm.resource_group_name, vm.name
-        ),
+        resource_id: ResourceId::resource_group(&vm.subscription_id, &vm.resource_group_name)
+            .provider("Microsoft.Compute", "virtualMachines", &vm.name)
+            .to_string(),
         tags,
         tenant_id: tenant_id.to_owned(),
     }

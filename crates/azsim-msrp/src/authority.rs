@@ -22,7 +22,7 @@ pub(crate) async fn load_or_create(
     store: &Store,
     clock: &SharedClock,
 ) -> Result<CertificateAuthority, MsrpError> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.write().await?;
     if let Some(stored) = find_certificate_authority(&mut tx, CA_NAME).await? {
         return Ok(CertificateAuthority::from_pem(
             &stored.certificate_pem,
@@ -45,8 +45,6 @@ pub(crate) async fn load_or_create(
         },
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(azsim_store::StoreError::query("storing MSRP's CA"))?;
+    tx.commit().await?;
     Ok(authority)
 }

@@ -22,6 +22,9 @@ pub enum MsrpError {
         #[source]
         source: std::io::Error,
     },
+    /// A resource id handed to MSRP does not parse.
+    #[error("invalid resource id")]
+    InvalidResourceId(#[source] azsim_core::InvalidResourceId),
     /// A row MSRP relies on is missing or inconsistent.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
@@ -30,6 +33,12 @@ pub enum MsrpError {
 impl From<azsim_store::StoreError> for MsrpError {
     fn from(error: azsim_store::StoreError) -> Self {
         Self::Store(error)
+    }
+}
+
+impl From<azsim_core::InvalidResourceId> for MsrpError {
+    fn from(error: azsim_core::InvalidResourceId) -> Self {
+        Self::InvalidResourceId(error)
     }
 }
 

@@ -5,26 +5,32 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use azsim_core::{FlowEvent, FlowStep, SharedClock, SharedEventSink};
+use azsim_core::{
+    ClientId, FlowEvent, FlowStep, ObjectId, ResourceId, SharedClock, SharedEventSink,
+};
+use azsim_entra::directory::{
+    ManagedIdentityOwner, NewManagedIdentityPrincipal, create_managed_identity_principal,
+};
 use azsim_imds::ImdsFleet;
 use azsim_pki::CertificateAuthority;
-use azsim_store::directory::{PrincipalType, ServicePrincipal, insert_service_principal};
 use azsim_store::identities::{
-    IdentityKind, NewManagedIdentity, delete_expired_identity_certificates, delete_system_identity,
-    find_system_identity, insert_managed_identity, list_identities_due_for_renewal,
-    list_vms_carrying_identity,
+    delete_expired_identity_certificates, delete_system_identity, find_system_identity,
+    list_identities_due_for_renewal, list_vms_carrying_identity,
 };
 use azsim_store::resources::{
     find_subscription, find_virtual_machine_by_row, list_all_virtual_machines, set_imds_address,
 };
-use azsim_store::{Connection, Store, StoreError};
+use azsim_store::{Connection, ReadConnection, Store, WriteTransaction};
+use serde_json::{Map, Value};
 
 use crate::agents::{vm_credentials, vm_instance};
+use crate::credential::{
+    CertificatePolicy, issue_certificate, keep_for_agents, renew_identity_certificate,
+};
+use crate::{MsrpError, authority};
 
 /// How many tasks restore metadata agents at start-up.
 const RESTORE_TASKS: usize = 4;
-use crate::credential::{CertificatePolicy, issue_identity_certificate};
-use crate::{MsrpError, authority};
 
 /// MSRP's settings.
 #[derive(Debug, Clone, Copy)]
@@ -125,11 +131,12 @@ impl Msrp {
     }
 
     /// Inside the caller's transaction: gives the VM a system-assigned identity if it has none
-    /// (flow step 2: service principal, certificate credential). Idempotent.
+    /// (flow step 2: service principal, certificate credential). Idempotent. The flow event
+    /// is recorded when the transaction commits.
     #[tracing::instrument(skip_all, fields(vm = %vm.vm_resource_id))]
     pub async fn enable_system_identity(
         &self,
-        tx: &mut Connection,
+        tx: &mut WriteTransaction,
         vm: &VmIdentityTarget,
         correlation_id: &str,
     ) -> Result<SystemIdentityInfo, MsrpError> {
@@ -140,66 +147,83 @@ impl Msrp {
                 tenant_id: existing.tenant_id,
             });
         }
+        let resource_id = ResourceId::parse(&vm.vm_resource_id)?;
+        let created = self
+            .create_identity(
+                tx,
+                &IdentityToCreate {
+                    owner: ManagedIdentityOwner::SystemAssigned { vm_row: vm.vm_row },
+                    resource_id: &resource_id,
+                    tenant_id: &vm.tenant_id,
+                    display_name: &vm.vm_name,
+                    location: &vm.location,
+                    tags: &Map::new(),
+                    described_as: format!("the system-assigned identity of {}", vm.vm_name),
+                },
+                correlation_id,
+            )
+            .await?;
+        Ok(SystemIdentityInfo {
+            principal_id: created.principal_id.to_string(),
+            client_id: created.client_id.to_string(),
+            tenant_id: vm.tenant_id.clone(),
+        })
+    }
+
+    /// Inside the caller's transaction: creates a managed identity, its service principal and
+    /// certificate credential (one implementation for both kinds), and keeps its certificate
+    /// for the agents. Its flow event waits for the commit, so a rollback leaves no trace.
+    pub(crate) async fn create_identity(
+        &self,
+        tx: &mut WriteTransaction,
+        identity: &IdentityToCreate<'_>,
+        correlation_id: &str,
+    ) -> Result<CreatedIdentity, MsrpError> {
         let now = self.inner.clock.now();
-        let principal_id = uuid::Uuid::new_v4().to_string();
-        let client_id = uuid::Uuid::new_v4().to_string();
-        let resource_id = mirid(&vm.vm_resource_id);
-        insert_service_principal(
-            tx,
-            &ServicePrincipal {
-                object_id: principal_id.clone(),
-                tenant_id: vm.tenant_id.clone(),
-                app_id: client_id.clone(),
-                application_id: None,
-                display_name: vm.vm_name.clone(),
-                principal_type: PrincipalType::ManagedIdentity,
-                managed_identity_resource_id: Some(resource_id.clone()),
-                created_at: now.unix_timestamp(),
-            },
-        )
-        .await?;
-        let identity_row = insert_managed_identity(
-            tx,
-            &NewManagedIdentity {
-                kind: IdentityKind::SystemAssigned,
-                vm_row: Some(vm.vm_row),
-                resource_group_row: None,
-                name: None,
-                resource_id: &resource_id,
-                tenant_id: &vm.tenant_id,
-                principal_id: &principal_id,
-                client_id: &client_id,
-                location: &vm.location,
-                tags: "{}",
-                created_at: now.unix_timestamp(),
-            },
-        )
-        .await?;
-        issue_identity_certificate(
-            tx,
+        let principal_id = ObjectId::new_random();
+        let client_id = ClientId::new_random();
+        let issued = issue_certificate(
             &self.inner.authority,
             self.inner.policy,
             now,
-            identity_row,
-            &principal_id,
-            &client_id,
+            client_id.as_str(),
+        )?;
+        let identity_row = create_managed_identity_principal(
+            tx,
+            &NewManagedIdentityPrincipal {
+                object_id: &principal_id,
+                client_id: &client_id,
+                tenant_id: identity.tenant_id,
+                owner: identity.owner,
+                resource_id: identity.resource_id,
+                display_name: identity.display_name,
+                location: identity.location,
+                tags: identity.tags,
+                certificate: &issued.certificate,
+                now: now.unix_timestamp(),
+            },
         )
         .await?;
-        self.inner.events.record(FlowEvent {
-            source: "msrp".into(),
-            target: "entra".into(),
-            step: Some(FlowStep::CreateServicePrincipal),
-            correlation_id: correlation_id.to_owned(),
-            summary: format!(
-                "created service principal {principal_id} (client id {client_id}) for the \
-                 system-assigned identity of {} and registered its certificate",
-                vm.vm_name
-            ),
-        });
-        Ok(SystemIdentityInfo {
+        keep_for_agents(tx, identity_row, &issued).await?;
+        tx.record_after_commit(
+            &self.inner.events,
+            FlowEvent {
+                source: "msrp".into(),
+                target: "entra".into(),
+                step: Some(FlowStep::CreateServicePrincipal),
+                correlation_id: correlation_id.to_owned(),
+                summary: format!(
+                    "created service principal {principal_id} (client id {client_id}) for {} \
+                     and registered its certificate",
+                    identity.described_as
+                ),
+            },
+        );
+        Ok(CreatedIdentity {
+            identity_row,
+            resource_id: identity.resource_id.mirid(),
             principal_id,
             client_id,
-            tenant_id: vm.tenant_id.clone(),
         })
     }
 
@@ -207,23 +231,26 @@ impl Msrp {
     /// removes its principal, credentials and certificates with it. Idempotent.
     pub async fn disable_system_identity(
         &self,
-        tx: &mut Connection,
+        tx: &mut WriteTransaction,
         vm_row: i64,
         correlation_id: &str,
     ) -> Result<(), MsrpError> {
         if let Some(identity) = find_system_identity(tx, vm_row).await? {
             delete_system_identity(tx, vm_row).await?;
-            self.inner.events.record(FlowEvent {
-                source: "msrp".into(),
-                target: "entra".into(),
-                step: None,
-                correlation_id: correlation_id.to_owned(),
-                summary: format!(
-                    "deleted service principal {} and its credentials with the system-assigned \
-                     identity of {}",
-                    identity.principal_id, identity.resource_id
-                ),
-            });
+            tx.record_after_commit(
+                &self.inner.events,
+                FlowEvent {
+                    source: "msrp".into(),
+                    target: "entra".into(),
+                    step: None,
+                    correlation_id: correlation_id.to_owned(),
+                    summary: format!(
+                        "deleted service principal {} and its credentials with the \
+                         system-assigned identity of {}",
+                        identity.principal_id, identity.resource_id
+                    ),
+                },
+            );
         }
         Ok(())
     }
@@ -351,7 +378,7 @@ impl Msrp {
     /// credential until it expires. Returns how many identities were rolled.
     pub async fn roll_due_certificates(&self) -> Result<usize, MsrpError> {
         let now = self.inner.clock.now();
-        let mut tx = self.inner.store.begin().await?;
+        let mut tx = self.inner.store.write().await?;
         let due = list_identities_due_for_renewal(&mut tx, now.unix_timestamp()).await?;
         let mut vms_to_sync = Vec::new();
         for identity in &due {
@@ -361,7 +388,7 @@ impl Msrp {
                 now.unix_timestamp(),
             )
             .await?;
-            issue_identity_certificate(
+            renew_identity_certificate(
                 &mut tx,
                 &self.inner.authority,
                 self.inner.policy,
@@ -373,9 +400,7 @@ impl Msrp {
             .await?;
             vms_to_sync.extend(list_vms_carrying_identity(&mut tx, identity.identity_row).await?);
         }
-        tx.commit()
-            .await
-            .map_err(StoreError::query("committing rolled certificates"))?;
+        tx.commit().await?;
         self.sync_vm_agents(&vms_to_sync, "certificate-rollover")
             .await?;
         if !due.is_empty() {
@@ -400,41 +425,40 @@ impl Msrp {
         Ok(())
     }
 
-    pub(crate) async fn connection(&self) -> Result<sqlx_connection::PoolConnection, MsrpError> {
-        self.inner.store.pool().acquire().await.map_err(|source| {
-            MsrpError::Store(StoreError::Query {
-                context: "acquiring a connection",
-                source,
-            })
-        })
+    pub(crate) async fn connection(&self) -> Result<ReadConnection, MsrpError> {
+        Ok(self.inner.store.read().await?)
     }
 }
 
-/// Re-export of the pooled connection type, so this crate needs no direct sqlx dependency in
-/// its signatures.
-mod sqlx_connection {
-    pub(crate) type PoolConnection = azsim_store::PoolConnection;
+/// A managed identity to create: what differs between a system- and a user-assigned one.
+pub(crate) struct IdentityToCreate<'a> {
+    pub(crate) owner: ManagedIdentityOwner<'a>,
+    /// The identity's ARM id (the VM's, for a system-assigned identity).
+    pub(crate) resource_id: &'a ResourceId,
+    pub(crate) tenant_id: &'a str,
+    pub(crate) display_name: &'a str,
+    pub(crate) location: &'a str,
+    pub(crate) tags: &'a Map<String, Value>,
+    /// How the flow event names the identity (`the system-assigned identity of vm-1`).
+    pub(crate) described_as: String,
 }
 
-/// The `xms_mirid` form of a VM id: real tokens spell `resourcegroups` in lower case.
-fn mirid(vm_resource_id: &str) -> String {
-    const SEGMENT: &str = "/resourceGroups/";
-    match vm_resource_id
-        .to_ascii_lowercase()
-        .find(&SEGMENT.to_ascii_lowercase())
-    {
-        Some(at) => format!(
-            "{}/resourcegroups/{}",
-            &vm_resource_id[..at],
-            &vm_resource_id[at + SEGMENT.len()..]
-        ),
-        None => vm_resource_id.to_owned(),
-    }
+/// What [`Msrp::create_identity`] created.
+pub(crate) struct CreatedIdentity {
+    pub(crate) identity_row: i64,
+    /// The identity's id in the `xms_mirid` form, as stored.
+    pub(crate) resource_id: String,
+    pub(crate) principal_id: ObjectId,
+    pub(crate) client_id: ClientId,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::mirid;
+    use azsim_core::ResourceId;
+
+    fn mirid(vm_resource_id: &str) -> String {
+        ResourceId::parse(vm_resource_id).unwrap().mirid()
+    }
 
     #[test]
     fn mirid_spells_resource_groups_in_lower_case() {
@@ -444,5 +468,184 @@ mod tests {
             ),
             "/subscriptions/s/resourcegroups/Rg/providers/Microsoft.Compute/virtualMachines/Vm"
         );
+    }
+
+    mod events_after_commit {
+        use std::net::{IpAddr, Ipv4Addr};
+        use std::sync::{Arc, Mutex};
+
+        use azsim_core::{
+            EventSink, FlowEvent, FlowStep, ManualClock, SharedClock, SharedEventSink,
+        };
+        use azsim_imds::{AgentConfig, ImdsFleet};
+        use azsim_store::Store;
+        use azsim_store::directory::{Tenant, find_service_principal, insert_tenant};
+        use azsim_store::resources::{
+            NewVirtualMachine, ResourceGroupWrite, Subscription, insert_subscription,
+            insert_virtual_machine, upsert_resource_group,
+        };
+        use serde_json::{Map, json};
+
+        use crate::{Msrp, MsrpConfig, VmIdentityTarget};
+
+        const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        const SUBSCRIPTION: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+
+        #[derive(Debug, Default)]
+        struct Recorded(Mutex<Vec<FlowEvent>>);
+
+        impl EventSink for Recorded {
+            fn record(&self, event: FlowEvent) {
+                self.0.lock().unwrap().push(event);
+            }
+        }
+
+        /// A store with one VM, MSRP on it, and the events MSRP records.
+        async fn msrp_with_vm() -> (
+            tempfile::TempDir,
+            Store,
+            Msrp,
+            Arc<Recorded>,
+            VmIdentityTarget,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("azsim.db")).await.unwrap();
+            let clock: SharedClock = Arc::new(ManualClock::starting_now());
+            let recorded = Arc::new(Recorded::default());
+            let events: SharedEventSink = recorded.clone();
+            let mut tx = store.write().await.unwrap();
+            insert_tenant(
+                &mut tx,
+                &Tenant {
+                    tenant_id: TENANT.into(),
+                    display_name: "t".into(),
+                    default_domain: "t.onmicrosoft.com".into(),
+                    created_at: 0,
+                },
+            )
+            .await
+            .unwrap();
+            insert_subscription(
+                &mut tx,
+                &Subscription {
+                    subscription_id: SUBSCRIPTION.into(),
+                    tenant_id: TENANT.into(),
+                    display_name: "s".into(),
+                    state: "Enabled".into(),
+                    created_at: 0,
+                },
+            )
+            .await
+            .unwrap();
+            let tags = Map::new();
+            let group = upsert_resource_group(
+                &mut tx,
+                ResourceGroupWrite {
+                    subscription_id: SUBSCRIPTION,
+                    name: "rg",
+                    location: "eastus",
+                    tags: &tags,
+                    now: 0,
+                },
+            )
+            .await
+            .unwrap();
+            let vm = insert_virtual_machine(
+                &mut tx,
+                NewVirtualMachine {
+                    resource_group_row: group.resource_group.resource_group_row,
+                    name: "vm-1",
+                    vm_id: "3a1b4c8e-0000-4000-8000-0000000000a1",
+                    location: "eastus",
+                    tags: &tags,
+                    properties: &json!({}),
+                    now: 0,
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            let fleet = ImdsFleet::new(
+                AgentConfig {
+                    authority_host: "http://127.0.0.1:1".parse().unwrap(),
+                    bind_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    ca_certificate_pem: None,
+                },
+                clock.clone(),
+                events.clone(),
+            );
+            let msrp = Msrp::new(store.clone(), clock, events, fleet, MsrpConfig::default())
+                .await
+                .unwrap();
+            let target = VmIdentityTarget {
+                vm_row: vm.vm_row,
+                vm_resource_id: format!(
+                    "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/\
+                     Microsoft.Compute/virtualMachines/vm-1"
+                ),
+                vm_name: "vm-1".into(),
+                tenant_id: TENANT.into(),
+                location: "eastus".into(),
+            };
+            (dir, store, msrp, recorded, target)
+        }
+
+        #[tokio::test]
+        async fn a_rolled_back_enable_leaves_neither_principal_nor_event() {
+            let (_dir, store, msrp, recorded, target) = msrp_with_vm().await;
+
+            let mut tx = store.write().await.unwrap();
+            let identity = msrp
+                .enable_system_identity(&mut tx, &target, "c-1")
+                .await
+                .unwrap();
+            drop(tx);
+
+            let mut conn = store.read().await.unwrap();
+            assert_eq!(
+                find_service_principal(&mut conn, &identity.principal_id)
+                    .await
+                    .unwrap(),
+                None
+            );
+            assert!(recorded.0.lock().unwrap().is_empty());
+        }
+
+        #[tokio::test]
+        async fn a_committed_enable_records_its_principal_event_after_the_commit() {
+            let (_dir, store, msrp, recorded, target) = msrp_with_vm().await;
+
+            let mut tx = store.write().await.unwrap();
+            let identity = msrp
+                .enable_system_identity(&mut tx, &target, "c-2")
+                .await
+                .unwrap();
+            assert!(
+                recorded.0.lock().unwrap().is_empty(),
+                "recorded inside the transaction"
+            );
+            tx.commit().await.unwrap();
+
+            let mut conn = store.read().await.unwrap();
+            let principal = find_service_principal(&mut conn, &identity.principal_id)
+                .await
+                .unwrap()
+                .expect("the committed principal");
+            assert_eq!(
+                principal.managed_identity_resource_id.as_deref(),
+                Some(
+                    format!(
+                        "/subscriptions/{SUBSCRIPTION}/resourcegroups/rg/providers/\
+                         Microsoft.Compute/virtualMachines/vm-1"
+                    )
+                    .as_str()
+                )
+            );
+            let events = recorded.0.lock().unwrap();
+            assert_eq!(events.len(), 1);
+            assert_eq!(events[0].step, Some(FlowStep::CreateServicePrincipal));
+            assert_eq!(events[0].correlation_id, "c-2");
+            assert!(events[0].summary.contains(&identity.principal_id));
+        }
     }
 }

@@ -6,23 +6,25 @@
 //! Deleting one is a row delete: the schema removes its principal, credentials, certificates
 //! and every attachment. The caller re-syncs the agents of the VMs that carried it.
 
-use azsim_core::{FlowEvent, FlowStep};
-use azsim_store::Connection;
-use azsim_store::directory::{PrincipalType, ServicePrincipal, insert_service_principal};
+use azsim_core::{FlowEvent, ResourceId};
+use azsim_entra::directory::ManagedIdentityOwner;
 use azsim_store::identities::{
-    IdentityKind, ManagedIdentity, NewManagedIdentity, attach_identity, delete_identity,
-    detach_identity, find_user_assigned_identity, insert_managed_identity,
-    list_attached_identities, list_user_assigned_identities_in_resource_group,
-    list_user_assigned_identities_in_subscription, list_vms_carrying_identity,
-    list_vms_using_identities_of_resource_group, update_identity_tags,
+    IdentityKind, ManagedIdentity, attach_identity, delete_identity, detach_identity,
+    find_user_assigned_identity, list_attached_identities,
+    list_user_assigned_identities_in_resource_group, list_user_assigned_identities_in_subscription,
+    list_vms_carrying_identity, list_vms_using_identities_of_resource_group, update_identity_tags,
 };
+use azsim_store::{Connection, WriteTransaction};
 use serde_json::{Map, Value};
 
-use crate::credential::issue_identity_certificate;
+use crate::msrp::IdentityToCreate;
 use crate::{Msrp, MsrpError};
 
-/// The provider namespace and type of user-assigned identities, as ARM ids spell them.
-const USER_ASSIGNED_PROVIDER: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+/// The provider namespace of managed identities.
+const MANAGED_IDENTITY_NAMESPACE: &str = "Microsoft.ManagedIdentity";
+
+/// The resource type of user-assigned identities, as ARM ids spell it.
+const USER_ASSIGNED_TYPE: &str = "userAssignedIdentities";
 
 /// Where a new user-assigned identity goes and what it starts with.
 #[derive(Debug, Clone)]
@@ -84,10 +86,6 @@ impl UserAssignedIdentity {
             .name
             .clone()
             .ok_or_else(|| inconsistent("no name"))?;
-        let tags = match serde_json::from_str::<Value>(&identity.tags) {
-            Ok(Value::Object(tags)) => tags,
-            _ => return Err(inconsistent("tags that are not a JSON object")),
-        };
         Ok(Self {
             identity_row: identity.identity_row,
             resource_group_row,
@@ -97,7 +95,7 @@ impl UserAssignedIdentity {
             principal_id: identity.principal_id,
             client_id: identity.client_id,
             location: identity.location,
-            tags,
+            tags: identity.tags,
         })
     }
 }
@@ -109,9 +107,19 @@ pub fn user_assigned_identity_resource_id(
     resource_group: &str,
     name: &str,
 ) -> String {
-    format!(
-        "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/\
-         {USER_ASSIGNED_PROVIDER}/{name}"
+    user_assigned_identity_id(subscription_id, resource_group, name).mirid()
+}
+
+/// The ARM id of a user-assigned identity.
+fn user_assigned_identity_id(
+    subscription_id: &str,
+    resource_group: &str,
+    name: &str,
+) -> ResourceId {
+    ResourceId::resource_group(subscription_id, resource_group).provider(
+        MANAGED_IDENTITY_NAMESPACE,
+        USER_ASSIGNED_TYPE,
+        name,
     )
 }
 
@@ -122,80 +130,41 @@ impl Msrp {
     #[tracing::instrument(skip_all, fields(identity = %target.name))]
     pub async fn create_user_assigned_identity(
         &self,
-        tx: &mut Connection,
+        tx: &mut WriteTransaction,
         target: &UserAssignedIdentityTarget<'_>,
         correlation_id: &str,
     ) -> Result<UserAssignedIdentity, MsrpError> {
-        let now = self.inner.clock.now();
-        let principal_id = uuid::Uuid::new_v4().to_string();
-        let client_id = uuid::Uuid::new_v4().to_string();
-        let resource_id = user_assigned_identity_resource_id(
+        let resource_id = user_assigned_identity_id(
             target.subscription_id,
             target.resource_group_name,
             target.name,
         );
-        insert_service_principal(
-            tx,
-            &ServicePrincipal {
-                object_id: principal_id.clone(),
-                tenant_id: target.tenant_id.to_owned(),
-                app_id: client_id.clone(),
-                application_id: None,
-                display_name: target.name.to_owned(),
-                principal_type: PrincipalType::ManagedIdentity,
-                managed_identity_resource_id: Some(resource_id.clone()),
-                created_at: now.unix_timestamp(),
-            },
-        )
-        .await?;
-        let tags = serde_json::to_string(target.tags)
-            .map_err(|_| MsrpError::Inconsistent("tags cannot be encoded".to_owned()))?;
-        let identity_row = insert_managed_identity(
-            tx,
-            &NewManagedIdentity {
-                kind: IdentityKind::UserAssigned,
-                vm_row: None,
-                resource_group_row: Some(target.resource_group_row),
-                name: Some(target.name),
-                resource_id: &resource_id,
-                tenant_id: target.tenant_id,
-                principal_id: &principal_id,
-                client_id: &client_id,
-                location: target.location,
-                tags: &tags,
-                created_at: now.unix_timestamp(),
-            },
-        )
-        .await?;
-        issue_identity_certificate(
-            tx,
-            &self.inner.authority,
-            self.inner.policy,
-            now,
-            identity_row,
-            &principal_id,
-            &client_id,
-        )
-        .await?;
-        self.inner.events.record(FlowEvent {
-            source: "msrp".into(),
-            target: "entra".into(),
-            step: Some(FlowStep::CreateServicePrincipal),
-            correlation_id: correlation_id.to_owned(),
-            summary: format!(
-                "created service principal {principal_id} (client id {client_id}) for the \
-                 user-assigned identity {} and registered its certificate",
-                target.name
-            ),
-        });
+        let created = self
+            .create_identity(
+                tx,
+                &IdentityToCreate {
+                    owner: ManagedIdentityOwner::UserAssigned {
+                        resource_group_row: target.resource_group_row,
+                        name: target.name,
+                    },
+                    resource_id: &resource_id,
+                    tenant_id: target.tenant_id,
+                    display_name: target.name,
+                    location: target.location,
+                    tags: target.tags,
+                    described_as: format!("the user-assigned identity {}", target.name),
+                },
+                correlation_id,
+            )
+            .await?;
         Ok(UserAssignedIdentity {
-            identity_row,
+            identity_row: created.identity_row,
             resource_group_row: target.resource_group_row,
             name: target.name.to_owned(),
-            resource_id,
+            resource_id: created.resource_id,
             tenant_id: target.tenant_id.to_owned(),
-            principal_id,
-            client_id,
+            principal_id: created.principal_id.to_string(),
+            client_id: created.client_id.to_string(),
             location: target.location.to_owned(),
             tags: target.tags.clone(),
         })
@@ -208,9 +177,7 @@ impl Msrp {
         identity_row: i64,
         tags: &Map<String, Value>,
     ) -> Result<(), MsrpError> {
-        let tags = serde_json::to_string(tags)
-            .map_err(|_| MsrpError::Inconsistent("tags cannot be encoded".to_owned()))?;
-        if update_identity_tags(tx, identity_row, &tags).await? {
+        if update_identity_tags(tx, identity_row, tags).await? {
             Ok(())
         } else {
             Err(MsrpError::Inconsistent(format!(
@@ -225,25 +192,28 @@ impl Msrp {
     #[tracing::instrument(skip_all, fields(identity = %identity.resource_id))]
     pub async fn delete_user_assigned_identity(
         &self,
-        tx: &mut Connection,
+        tx: &mut WriteTransaction,
         identity: &UserAssignedIdentity,
         correlation_id: &str,
     ) -> Result<Vec<i64>, MsrpError> {
         let vm_rows = list_vms_carrying_identity(tx, identity.identity_row).await?;
         if delete_identity(tx, identity.identity_row).await? {
-            self.inner.events.record(FlowEvent {
-                source: "msrp".into(),
-                target: "entra".into(),
-                step: None,
-                correlation_id: correlation_id.to_owned(),
-                summary: format!(
-                    "deleted service principal {} and its credentials with the user-assigned \
-                     identity {}, detaching it from {} VM(s)",
-                    identity.principal_id,
-                    identity.resource_id,
-                    vm_rows.len()
-                ),
-            });
+            tx.record_after_commit(
+                &self.inner.events,
+                FlowEvent {
+                    source: "msrp".into(),
+                    target: "entra".into(),
+                    step: None,
+                    correlation_id: correlation_id.to_owned(),
+                    summary: format!(
+                        "deleted service principal {} and its credentials with the \
+                         user-assigned identity {}, detaching it from {} VM(s)",
+                        identity.principal_id,
+                        identity.resource_id,
+                        vm_rows.len()
+                    ),
+                },
+            );
         }
         Ok(vm_rows)
     }

@@ -1,7 +1,7 @@
 //! [`Authorizer`]: the decision the resource API and the vault ask for on every request.
 
+use azsim_store::Store;
 use azsim_store::role_assignments::list_role_assignments_for_principal;
-use azsim_store::{Store, StoreError};
 
 use crate::RbacError;
 use crate::evaluate::{PermissionKind, is_allowed_by};
@@ -30,9 +30,7 @@ impl Authorizer {
         kind: PermissionKind,
         scope: &str,
     ) -> Result<bool, RbacError> {
-        let mut conn = self.store.pool().acquire().await.map_err(|source| {
-            RbacError::Store(StoreError::query("acquiring a connection")(source))
-        })?;
+        let mut conn = self.store.read().await?;
         let assignments = list_role_assignments_for_principal(&mut conn, principal_id).await?;
         let allowed = is_allowed_by(&assignments, principal_id, action, kind, scope);
         tracing::debug!(

@@ -58,7 +58,7 @@ pub async fn role_assignment_create(
     let key = scope_key(&scope);
     let now = clock.unix_seconds();
 
-    let mut transaction = store.begin().await?;
+    let mut transaction = store.write().await?;
     if let Some(existing) = find_role_assignment(&mut transaction, &name).await? {
         let same = existing.scope_key == key
             && existing.role_definition_id == role_definition_id
@@ -79,10 +79,7 @@ pub async fn role_assignment_create(
         let updated = find_role_assignment(&mut transaction, &name)
             .await?
             .ok_or_else(|| inconsistent("an updated role assignment vanished"))?;
-        transaction
-            .commit()
-            .await
-            .map_err(StoreError::query("committing a role assignment"))?;
+        transaction.commit().await?;
         return Ok((RoleAssignment::from_stored(&updated)?, false));
     }
 
@@ -121,10 +118,7 @@ pub async fn role_assignment_create(
         updated_by: created_by.map(str::to_owned),
     };
     insert_role_assignment(&mut transaction, &stored).await?;
-    transaction
-        .commit()
-        .await
-        .map_err(StoreError::query("committing a role assignment"))?;
+    transaction.commit().await?;
     tracing::info!(
         assignment = %stored.name,
         scope = %stored.scope,
@@ -156,17 +150,14 @@ pub async fn role_assignment_delete(
     name: &str,
 ) -> Result<Option<RoleAssignment>, RbacError> {
     validate_scope(scope)?;
-    let mut transaction = store.begin().await?;
+    let mut transaction = store.write().await?;
     let stored = match find_at_scope(&mut transaction, scope, name).await {
         Ok(stored) => stored,
         Err(RbacError::RoleAssignmentNotFound { .. }) => return Ok(None),
         Err(error) => return Err(error),
     };
     delete_role_assignment(&mut transaction, &stored.name).await?;
-    transaction
-        .commit()
-        .await
-        .map_err(StoreError::query("committing a role assignment deletion"))?;
+    transaction.commit().await?;
     tracing::info!(assignment = %stored.name, scope = %stored.scope, "role assignment deleted");
     RoleAssignment::from_stored(&stored).map(Some)
 }
@@ -254,12 +245,8 @@ fn display_scope(scope: &str) -> String {
     }
 }
 
-async fn acquire(store: &Store) -> Result<azsim_store::PoolConnection, RbacError> {
-    store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|source| RbacError::Store(StoreError::query("acquiring a connection")(source)))
+async fn acquire(store: &Store) -> Result<azsim_store::ReadConnection, RbacError> {
+    Ok(store.read().await?)
 }
 
 fn inconsistent(what: &str) -> RbacError {

@@ -10,8 +10,8 @@
 //! orphans), which is all a decision reads.
 
 use azsim_core::SharedClock;
+use azsim_store::Store;
 use azsim_store::role_assignments::{StoredRoleAssignment, insert_role_assignment};
-use azsim_store::{Store, StoreError};
 
 use crate::actions::{
     KEY_VAULT_SECRET_GET, KEY_VAULT_SECRET_READ_METADATA, KEY_VAULT_SECRET_SET,
@@ -82,7 +82,7 @@ pub async fn seed_role_assignments(
         principals: Vec::with_capacity(principal_count),
         cases: Vec::new(),
     };
-    let mut transaction = store.begin().await?;
+    let mut transaction = store.write().await?;
     for p in 0..principal_count {
         let principal_id = guid(PRINCIPAL_BASE, p);
         let count = assignments / principal_count + usize::from(p < assignments % principal_count);
@@ -114,10 +114,7 @@ pub async fn seed_role_assignments(
         seeded.cases.extend(layout.cases(&principal_id, count));
         seeded.principals.push(principal_id);
     }
-    transaction
-        .commit()
-        .await
-        .map_err(StoreError::query("committing seeded role assignments"))?;
+    transaction.commit().await?;
     Ok(seeded)
 }
 

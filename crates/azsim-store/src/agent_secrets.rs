@@ -90,7 +90,7 @@ mod tests {
     #[tokio::test]
     async fn first_identity_header_is_kept_for_good() {
         let (_dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let vm_row = insert_vm(&mut conn).await;
         assert_eq!(find_identity_header(&mut conn, vm_row).await.unwrap(), None);
 
@@ -112,7 +112,7 @@ mod tests {
     #[tokio::test]
     async fn identity_header_dies_with_its_vm() {
         let (_dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let vm_row = insert_vm(&mut conn).await;
         ensure_identity_header(&mut conn, vm_row, "secret", 100)
             .await

@@ -1,13 +1,12 @@
 //! The directory (written by the token service): tenants, applications, service principals
 //! and their credentials.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::FromRow;
 
 use crate::{Connection, StoreError};
 
 /// A directory tenant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Tenant {
     /// The tenant id (lower-case GUID).
     pub tenant_id: String,
@@ -20,7 +19,7 @@ pub struct Tenant {
 }
 
 /// An application registration (ordinary applications only; managed identities have none).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Application {
     /// The application (client) id.
     pub app_id: String,
@@ -81,7 +80,7 @@ pub struct ServicePrincipal {
 }
 
 /// A client secret, kept only as its SHA-256 digest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct SecretCredential {
     /// The credential (key) id.
     pub credential_id: String,
@@ -98,7 +97,7 @@ pub struct SecretCredential {
 }
 
 /// A certificate a service principal authenticates with (client assertions).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct CertificateCredential {
     /// The credential (key) id.
     pub credential_id: String,
@@ -141,39 +140,25 @@ pub async fn find_tenant(
     conn: &mut Connection,
     tenant_id_or_domain: &str,
 ) -> Result<Option<Tenant>, StoreError> {
-    let row = sqlx::query(
+    sqlx::query_as::<_, Tenant>(
         "SELECT tenant_id, display_name, default_domain, created_at FROM tenants
          WHERE lower(tenant_id) = lower(?1) OR default_domain = ?1 COLLATE NOCASE",
     )
     .bind(tenant_id_or_domain)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(StoreError::query("finding a tenant"))?;
-    row.as_ref().map(tenant_from_row).transpose()
+    .map_err(StoreError::query("finding a tenant"))
 }
 
 /// All tenants, oldest first.
 pub async fn list_tenants(conn: &mut Connection) -> Result<Vec<Tenant>, StoreError> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, Tenant>(
         "SELECT tenant_id, display_name, default_domain, created_at FROM tenants
          ORDER BY created_at, tenant_id",
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("listing tenants"))?;
-    rows.iter().map(tenant_from_row).collect()
-}
-
-fn tenant_from_row(row: &SqliteRow) -> Result<Tenant, StoreError> {
-    let read = || -> Result<Tenant, sqlx::Error> {
-        Ok(Tenant {
-            tenant_id: row.try_get("tenant_id")?,
-            display_name: row.try_get("display_name")?,
-            default_domain: row.try_get("default_domain")?,
-            created_at: row.try_get("created_at")?,
-        })
-    };
-    read().map_err(StoreError::query("reading a tenant"))
+    .map_err(StoreError::query("listing tenants"))
 }
 
 // === Applications ===
@@ -202,26 +187,14 @@ pub async fn find_application(
     conn: &mut Connection,
     app_id: &str,
 ) -> Result<Option<Application>, StoreError> {
-    let row = sqlx::query(
+    sqlx::query_as::<_, Application>(
         "SELECT app_id, tenant_id, display_name, created_at FROM applications
          WHERE lower(app_id) = lower(?1)",
     )
     .bind(app_id)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(StoreError::query("finding an application"))?;
-    let read = |row: &SqliteRow| -> Result<Application, sqlx::Error> {
-        Ok(Application {
-            app_id: row.try_get("app_id")?,
-            tenant_id: row.try_get("tenant_id")?,
-            display_name: row.try_get("display_name")?,
-            created_at: row.try_get("created_at")?,
-        })
-    };
-    row.as_ref()
-        .map(read)
-        .transpose()
-        .map_err(StoreError::query("reading an application"))
+    .map_err(StoreError::query("finding an application"))
 }
 
 /// Deletes an application registration (its service principal and credentials go with it).
@@ -269,14 +242,14 @@ pub async fn find_service_principal(
     conn: &mut Connection,
     object_id: &str,
 ) -> Result<Option<ServicePrincipal>, StoreError> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as::<_, PrincipalRow>(&format!(
         "SELECT {PRINCIPAL_COLUMNS} FROM service_principals WHERE lower(object_id) = lower(?1)"
     ))
     .bind(object_id)
     .fetch_optional(&mut *conn)
     .await
     .map_err(StoreError::query("finding a service principal"))?;
-    row.as_ref().map(principal_from_row).transpose()
+    row.map(ServicePrincipal::try_from).transpose()
 }
 
 /// Finds the service principal with client id `app_id` in a tenant, ignoring case.
@@ -285,7 +258,7 @@ pub async fn find_service_principal_by_app_id(
     tenant_id: &str,
     app_id: &str,
 ) -> Result<Option<ServicePrincipal>, StoreError> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as::<_, PrincipalRow>(&format!(
         "SELECT {PRINCIPAL_COLUMNS} FROM service_principals
          WHERE tenant_id = ?1 AND lower(app_id) = lower(?2)"
     ))
@@ -294,7 +267,7 @@ pub async fn find_service_principal_by_app_id(
     .fetch_optional(&mut *conn)
     .await
     .map_err(StoreError::query("finding a service principal by app id"))?;
-    row.as_ref().map(principal_from_row).transpose()
+    row.map(ServicePrincipal::try_from).transpose()
 }
 
 /// Deletes a service principal and, by cascade, its credentials. Returns whether it existed.
@@ -310,28 +283,34 @@ pub async fn delete_service_principal(
     Ok(result.rows_affected() > 0)
 }
 
-fn principal_from_row(row: &SqliteRow) -> Result<ServicePrincipal, StoreError> {
-    let read = || -> Result<(ServicePrincipal, String), sqlx::Error> {
-        let principal_type: String = row.try_get("principal_type")?;
-        Ok((
-            ServicePrincipal {
-                object_id: row.try_get("object_id")?,
-                tenant_id: row.try_get("tenant_id")?,
-                app_id: row.try_get("app_id")?,
-                application_id: row.try_get("application_id")?,
-                display_name: row.try_get("display_name")?,
-                // Replaced below once the stored string is checked.
-                principal_type: PrincipalType::Application,
-                managed_identity_resource_id: row.try_get("managed_identity_resource_id")?,
-                created_at: row.try_get("created_at")?,
-            },
-            principal_type,
-        ))
-    };
-    let (mut principal, principal_type) =
-        read().map_err(StoreError::query("reading a service principal"))?;
-    principal.principal_type = PrincipalType::parse(&principal_type)?;
-    Ok(principal)
+/// A `service_principals` row as read, before its type is decoded.
+#[derive(FromRow)]
+struct PrincipalRow {
+    object_id: String,
+    tenant_id: String,
+    app_id: String,
+    application_id: Option<String>,
+    display_name: String,
+    principal_type: String,
+    managed_identity_resource_id: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<PrincipalRow> for ServicePrincipal {
+    type Error = StoreError;
+
+    fn try_from(row: PrincipalRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            object_id: row.object_id,
+            tenant_id: row.tenant_id,
+            app_id: row.app_id,
+            application_id: row.application_id,
+            display_name: row.display_name,
+            principal_type: PrincipalType::parse(&row.principal_type)?,
+            managed_identity_resource_id: row.managed_identity_resource_id,
+            created_at: row.created_at,
+        })
+    }
 }
 
 // === Credentials ===
@@ -387,7 +366,7 @@ pub async fn list_secret_credentials(
     conn: &mut Connection,
     object_id: &str,
 ) -> Result<Vec<SecretCredential>, StoreError> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, SecretCredential>(
         "SELECT credential_id, object_id, secret_sha256, not_before, not_after, created_at
          FROM credentials WHERE object_id = ?1 AND kind = 'secret'
          ORDER BY created_at, credential_id",
@@ -395,21 +374,7 @@ pub async fn list_secret_credentials(
     .bind(object_id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("listing secret credentials"))?;
-    let read = |row: &SqliteRow| -> Result<SecretCredential, sqlx::Error> {
-        Ok(SecretCredential {
-            credential_id: row.try_get("credential_id")?,
-            object_id: row.try_get("object_id")?,
-            secret_sha256: row.try_get("secret_sha256")?,
-            not_before: row.try_get("not_before")?,
-            not_after: row.try_get("not_after")?,
-            created_at: row.try_get("created_at")?,
-        })
-    };
-    rows.iter()
-        .map(read)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("reading a secret credential"))
+    .map_err(StoreError::query("listing secret credentials"))
 }
 
 /// The certificate credentials of a service principal, oldest first.
@@ -417,7 +382,7 @@ pub async fn list_certificate_credentials(
     conn: &mut Connection,
     object_id: &str,
 ) -> Result<Vec<CertificateCredential>, StoreError> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, CertificateCredential>(
         "SELECT credential_id, object_id, certificate_der, thumbprint_sha1, thumbprint_sha256,
              not_before, not_after, created_at
          FROM credentials WHERE object_id = ?1 AND kind = 'certificate'
@@ -426,23 +391,7 @@ pub async fn list_certificate_credentials(
     .bind(object_id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("listing certificate credentials"))?;
-    let read = |row: &SqliteRow| -> Result<CertificateCredential, sqlx::Error> {
-        Ok(CertificateCredential {
-            credential_id: row.try_get("credential_id")?,
-            object_id: row.try_get("object_id")?,
-            certificate_der: row.try_get("certificate_der")?,
-            thumbprint_sha1: row.try_get("thumbprint_sha1")?,
-            thumbprint_sha256: row.try_get("thumbprint_sha256")?,
-            not_before: row.try_get("not_before")?,
-            not_after: row.try_get("not_after")?,
-            created_at: row.try_get("created_at")?,
-        })
-    };
-    rows.iter()
-        .map(read)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("reading a certificate credential"))
+    .map_err(StoreError::query("listing certificate credentials"))
 }
 
 /// Removes one credential (a rolled-over certificate, a revoked secret). Returns whether it
@@ -544,7 +493,7 @@ mod tests {
     #[tokio::test]
     async fn tenant_is_found_by_id_or_domain_in_any_case() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_tenant(&mut conn, &tenant()).await.unwrap();
 
         for key in [
@@ -571,7 +520,7 @@ mod tests {
     #[tokio::test]
     async fn duplicate_tenant_domain_is_a_conflict() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_tenant(&mut conn, &tenant()).await.unwrap();
         let mut other = tenant();
         other.tenant_id = "00000000-0000-0000-0000-000000000009".to_owned();
@@ -583,7 +532,7 @@ mod tests {
     #[tokio::test]
     async fn service_principals_round_trip_and_are_found_by_app_id() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tenant = tenant();
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let (application, principal) = application_principal(&tenant.tenant_id);
@@ -629,7 +578,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_a_service_principal_deletes_its_credentials() {
         let (_dir, store) = open().await;
-        let mut transaction = store.begin().await.unwrap();
+        let mut transaction = store.write().await.unwrap();
         let tenant = tenant();
         insert_tenant(&mut transaction, &tenant).await.unwrap();
         let identity = managed_identity_principal(&tenant.tenant_id);
@@ -644,7 +593,7 @@ mod tests {
             .unwrap();
         transaction.commit().await.unwrap();
 
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         assert_eq!(
             list_secret_credentials(&mut conn, &identity.object_id)
                 .await
@@ -684,7 +633,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_an_application_deletes_its_principal() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tenant = tenant();
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let (application, principal) = application_principal(&tenant.tenant_id);
@@ -718,7 +667,7 @@ mod tests {
     #[tokio::test]
     async fn a_single_credential_can_be_removed() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tenant = tenant();
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let identity = managed_identity_principal(&tenant.tenant_id);
@@ -741,7 +690,7 @@ mod tests {
     #[tokio::test]
     async fn managed_identity_principal_without_resource_id_is_refused_by_the_schema() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tenant = tenant();
         insert_tenant(&mut conn, &tenant).await.unwrap();
         let mut identity = managed_identity_principal(&tenant.tenant_id);

@@ -1,7 +1,7 @@
 //! The flow-event log: every hop of the managed-identity flow, in the order it happened.
 
 use azsim_core::{EventSink, FlowEvent, FlowStep, SharedClock};
-use sqlx::Row;
+use sqlx::FromRow;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{mpsc, oneshot};
@@ -50,7 +50,7 @@ pub async fn list_events(
     after: i64,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, EventRow>(
         "SELECT event_row, recorded_at, source, target, step, correlation_id, summary \
          FROM events WHERE event_row > ? ORDER BY event_row LIMIT ?",
     )
@@ -59,26 +59,41 @@ pub async fn list_events(
     .fetch_all(&mut *conn)
     .await
     .map_err(StoreError::query("listing flow events"))?;
-    rows.iter()
-        .map(|row| {
-            let recorded_at: String = row.get("recorded_at");
-            let step: Option<i64> = row.get("step");
-            Ok(StoredEvent {
-                event_row: row.get("event_row"),
-                recorded_at: OffsetDateTime::parse(&recorded_at, &Rfc3339)
-                    .map_err(|error| StoreError::Corrupt(format!("event time: {error}")))?,
-                event: FlowEvent {
-                    source: row.get("source"),
-                    target: row.get("target"),
-                    step: step
-                        .and_then(|step| u8::try_from(step).ok())
-                        .and_then(FlowStep::from_number),
-                    correlation_id: row.get("correlation_id"),
-                    summary: row.get("summary"),
-                },
-            })
+    rows.into_iter().map(StoredEvent::try_from).collect()
+}
+
+/// An `events` row as read, before its time and step are decoded.
+#[derive(FromRow)]
+struct EventRow {
+    event_row: i64,
+    recorded_at: String,
+    source: String,
+    target: String,
+    step: Option<i64>,
+    correlation_id: String,
+    summary: String,
+}
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            event_row: row.event_row,
+            recorded_at: OffsetDateTime::parse(&row.recorded_at, &Rfc3339)
+                .map_err(|error| StoreError::Corrupt(format!("event time: {error}")))?,
+            event: FlowEvent {
+                source: row.source,
+                target: row.target,
+                step: row
+                    .step
+                    .and_then(|step| u8::try_from(step).ok())
+                    .and_then(FlowStep::from_number),
+                correlation_id: row.correlation_id,
+                summary: row.summary,
+            },
         })
-        .collect()
+    }
 }
 
 enum SinkMessage {
@@ -113,15 +128,11 @@ impl StoreEventSink {
             while let Some(message) = receiver.recv().await {
                 match message {
                     SinkMessage::Record(recorded_at, event) => {
-                        let result = match store.pool().acquire().await {
-                            Ok(mut connection) => {
-                                insert_event(&mut connection, recorded_at, &event).await
-                            }
-                            Err(source) => Err(StoreError::Query {
-                                context: "recording a flow event",
-                                source,
-                            }),
-                        };
+                        let result = async {
+                            let mut connection = store.read().await?;
+                            insert_event(&mut connection, recorded_at, &event).await
+                        }
+                        .await;
                         if let Err(error) = result {
                             tracing::warn!(
                                 error = &error as &dyn std::error::Error,

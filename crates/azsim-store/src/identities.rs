@@ -1,8 +1,9 @@
 //! MSRP's tables: managed identities, the certificates they authenticate with, and MSRP's CA.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use serde_json::{Map, Value};
+use sqlx::FromRow;
 
+use crate::resources::{decode_object, encode_tags};
 use crate::{Connection, StoreError};
 
 /// Whether an identity is the VM's own or a resource of its own.
@@ -33,7 +34,7 @@ impl IdentityKind {
 }
 
 /// A managed identity as MSRP stores it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ManagedIdentity {
     /// Row id.
     pub identity_row: i64,
@@ -55,8 +56,8 @@ pub struct ManagedIdentity {
     pub client_id: String,
     /// The Azure region.
     pub location: String,
-    /// The identity's tags (JSON object text).
-    pub tags: String,
+    /// The identity's tags.
+    pub tags: Map<String, Value>,
     /// When it was created (unix seconds).
     pub created_at: i64,
 }
@@ -82,14 +83,14 @@ pub struct NewManagedIdentity<'a> {
     pub client_id: &'a str,
     /// The region.
     pub location: &'a str,
-    /// Tags as a JSON object text.
-    pub tags: &'a str,
+    /// The tags.
+    pub tags: &'a Map<String, Value>,
     /// Creation time (unix seconds).
     pub created_at: i64,
 }
 
 /// An identity's certificate and private key, as handed to metadata agents.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct IdentityCertificate {
     /// Row id.
     pub certificate_row: i64,
@@ -112,7 +113,7 @@ pub struct IdentityCertificate {
 }
 
 /// The stored certificate authority of a component.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct StoredCertificateAuthority {
     /// The CA's name (its key in the table).
     pub name: String,
@@ -127,22 +128,50 @@ pub struct StoredCertificateAuthority {
 const IDENTITY_COLUMNS: &str = "identity_row, kind, vm_row, resource_group_row, name, resource_id, \
      tenant_id, principal_id, client_id, location, tags, created_at";
 
-fn identity_from_row(row: &SqliteRow) -> Result<ManagedIdentity, StoreError> {
-    let kind: String = row.get("kind");
-    Ok(ManagedIdentity {
-        identity_row: row.get("identity_row"),
-        kind: IdentityKind::parse(&kind)?,
-        vm_row: row.get("vm_row"),
-        resource_group_row: row.get("resource_group_row"),
-        name: row.get("name"),
-        resource_id: row.get("resource_id"),
-        tenant_id: row.get("tenant_id"),
-        principal_id: row.get("principal_id"),
-        client_id: row.get("client_id"),
-        location: row.get("location"),
-        tags: row.get("tags"),
-        created_at: row.get("created_at"),
-    })
+/// A `managed_identities` row as read, before its kind and tags are decoded.
+#[derive(FromRow)]
+struct IdentityRow {
+    identity_row: i64,
+    kind: String,
+    vm_row: Option<i64>,
+    resource_group_row: Option<i64>,
+    name: Option<String>,
+    resource_id: String,
+    tenant_id: String,
+    principal_id: String,
+    client_id: String,
+    location: String,
+    tags: String,
+    created_at: i64,
+}
+
+impl TryFrom<IdentityRow> for ManagedIdentity {
+    type Error = StoreError;
+
+    fn try_from(row: IdentityRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            identity_row: row.identity_row,
+            kind: IdentityKind::parse(&row.kind)?,
+            vm_row: row.vm_row,
+            resource_group_row: row.resource_group_row,
+            name: row.name,
+            resource_id: row.resource_id,
+            tenant_id: row.tenant_id,
+            principal_id: row.principal_id,
+            client_id: row.client_id,
+            location: row.location,
+            tags: decode_object(&row.tags, "managed identity tags")?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn decode_one(row: Option<IdentityRow>) -> Result<Option<ManagedIdentity>, StoreError> {
+    row.map(ManagedIdentity::try_from).transpose()
+}
+
+fn decode_all(rows: Vec<IdentityRow>) -> Result<Vec<ManagedIdentity>, StoreError> {
+    rows.into_iter().map(ManagedIdentity::try_from).collect()
 }
 
 /// Inserts an identity and returns its row id.
@@ -164,7 +193,7 @@ pub async fn insert_managed_identity(
     .bind(identity.principal_id)
     .bind(identity.client_id)
     .bind(identity.location)
-    .bind(identity.tags)
+    .bind(encode_tags(identity.tags)?)
     .bind(identity.created_at)
     .execute(&mut *conn)
     .await
@@ -178,12 +207,12 @@ pub async fn find_system_identity(
     vm_row: i64,
 ) -> Result<Option<ManagedIdentity>, StoreError> {
     let sql = format!("SELECT {IDENTITY_COLUMNS} FROM managed_identities WHERE vm_row = ?");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(vm_row)
         .fetch_optional(&mut *conn)
         .await
         .map_err(StoreError::query("reading a VM's system identity"))?;
-    row.as_ref().map(identity_from_row).transpose()
+    decode_one(row)
 }
 
 /// Every identity a VM carries: its system-assigned one and its attached user-assigned ones.
@@ -203,12 +232,12 @@ pub async fn list_vm_identities(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(vm_row)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::query("listing a VM's identities"))?;
-    rows.iter().map(identity_from_row).collect()
+    decode_all(rows)
 }
 
 /// Deletes a VM's system-assigned identity; the schema deletes its principal, credentials and
@@ -254,7 +283,7 @@ pub async fn current_identity_certificate(
     conn: &mut Connection,
     identity_row: i64,
 ) -> Result<Option<IdentityCertificate>, StoreError> {
-    let row = sqlx::query(
+    sqlx::query_as::<_, IdentityCertificate>(
         "SELECT certificate_row, identity_row, certificate_pem, private_key_pem, \
          thumbprint_sha256, not_before, not_after, renew_after, created_at \
          FROM identity_certificates WHERE identity_row = ? \
@@ -263,18 +292,7 @@ pub async fn current_identity_certificate(
     .bind(identity_row)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(StoreError::query("reading an identity certificate"))?;
-    Ok(row.map(|row| IdentityCertificate {
-        certificate_row: row.get("certificate_row"),
-        identity_row: row.get("identity_row"),
-        certificate_pem: row.get("certificate_pem"),
-        private_key_pem: row.get("private_key_pem"),
-        thumbprint_sha256: row.get("thumbprint_sha256"),
-        not_before: row.get("not_before"),
-        not_after: row.get("not_after"),
-        renew_after: row.get("renew_after"),
-        created_at: row.get("created_at"),
-    }))
+    .map_err(StoreError::query("reading an identity certificate"))
 }
 
 /// The certificate authority named `name`, if it was created.
@@ -282,20 +300,14 @@ pub async fn find_certificate_authority(
     conn: &mut Connection,
     name: &str,
 ) -> Result<Option<StoredCertificateAuthority>, StoreError> {
-    let row = sqlx::query(
+    sqlx::query_as::<_, StoredCertificateAuthority>(
         "SELECT name, certificate_pem, private_key_pem, created_at \
          FROM certificate_authorities WHERE name = ?",
     )
     .bind(name)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(StoreError::query("reading a certificate authority"))?;
-    Ok(row.map(|row| StoredCertificateAuthority {
-        name: row.get("name"),
-        certificate_pem: row.get("certificate_pem"),
-        private_key_pem: row.get("private_key_pem"),
-        created_at: row.get("created_at"),
-    }))
+    .map_err(StoreError::query("reading a certificate authority"))
 }
 
 /// Stores a new certificate authority; a second insert under the same name is a conflict.
@@ -323,12 +335,12 @@ pub async fn find_identity(
     identity_row: i64,
 ) -> Result<Option<ManagedIdentity>, StoreError> {
     let sql = format!("SELECT {IDENTITY_COLUMNS} FROM managed_identities WHERE identity_row = ?");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(identity_row)
         .fetch_optional(&mut *conn)
         .await
         .map_err(StoreError::query("reading a managed identity"))?;
-    row.as_ref().map(identity_from_row).transpose()
+    decode_one(row)
 }
 
 /// Identities whose newest certificate is due to be rolled at `now` (unix seconds).
@@ -341,12 +353,12 @@ pub async fn list_identities_due_for_renewal(
          (SELECT max(renew_after) FROM identity_certificates c \
           WHERE c.identity_row = m.identity_row) <= ? ORDER BY identity_row"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(now)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::query("listing identities due for renewal"))?;
-    rows.iter().map(identity_from_row).collect()
+    decode_all(rows)
 }
 
 /// The VMs that carry an identity: its VM for a system-assigned one, the VMs it is attached to
@@ -394,13 +406,13 @@ pub async fn find_user_assigned_identity(
         "SELECT {IDENTITY_COLUMNS} FROM managed_identities \
          WHERE kind = 'UserAssigned' AND resource_group_row = ? AND name = ?"
     );
-    let row = sqlx::query(&sql)
+    let row = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(resource_group_row)
         .bind(name)
         .fetch_optional(&mut *conn)
         .await
         .map_err(StoreError::query("reading a user-assigned identity"))?;
-    row.as_ref().map(identity_from_row).transpose()
+    decode_one(row)
 }
 
 /// The user-assigned identities of a resource group, in creation order.
@@ -412,14 +424,14 @@ pub async fn list_user_assigned_identities_in_resource_group(
         "SELECT {IDENTITY_COLUMNS} FROM managed_identities \
          WHERE kind = 'UserAssigned' AND resource_group_row = ? ORDER BY identity_row"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(resource_group_row)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::query(
             "listing the user-assigned identities of a resource group",
         ))?;
-    rows.iter().map(identity_from_row).collect()
+    decode_all(rows)
 }
 
 /// The user-assigned identities of every resource group of a subscription, in creation order.
@@ -433,24 +445,24 @@ pub async fn list_user_assigned_identities_in_subscription(
              (SELECT resource_group_row FROM resource_groups WHERE subscription_id = ?) \
          ORDER BY identity_row"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(subscription_id)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::query(
             "listing the user-assigned identities of a subscription",
         ))?;
-    rows.iter().map(identity_from_row).collect()
+    decode_all(rows)
 }
 
-/// Replaces an identity's tags (a JSON object text); `false` if there is no such identity.
+/// Replaces an identity's tags; `false` if there is no such identity.
 pub async fn update_identity_tags(
     conn: &mut Connection,
     identity_row: i64,
-    tags: &str,
+    tags: &Map<String, Value>,
 ) -> Result<bool, StoreError> {
     let result = sqlx::query("UPDATE managed_identities SET tags = ? WHERE identity_row = ?")
-        .bind(tags)
+        .bind(encode_tags(tags)?)
         .bind(identity_row)
         .execute(&mut *conn)
         .await
@@ -484,12 +496,12 @@ pub async fn list_attached_identities(
          JOIN identity_attachments a ON a.identity_row = m.identity_row \
          WHERE a.vm_row = ? ORDER BY a.attached_at, m.identity_row"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, IdentityRow>(&sql)
         .bind(vm_row)
         .fetch_all(&mut *conn)
         .await
         .map_err(StoreError::query("listing a VM's attached identities"))?;
-    rows.iter().map(identity_from_row).collect()
+    decode_all(rows)
 }
 
 /// Attaches a user-assigned identity to a VM at `now` (unix seconds); attaching it again is a

@@ -6,7 +6,8 @@
 //! code path can break them.
 //!
 //! # Layout
-//! - [`Store`]: opening the database file, applying migrations, transactions.
+//! - [`Store`]: opening the database file (migrating it, or [`Store::open_existing`] without),
+//!   [`Store::read`] for a pooled [`ReadConnection`], [`Store::write`] for a [`WriteTransaction`].
 //! - [`directory`]: tenants, applications, service principals, credentials (token service).
 //! - [`signing_keys`]: token signing keys and seen client assertions (token service).
 //! - [`resources`]: subscriptions, resource groups, virtual machines (resource API).
@@ -29,11 +30,9 @@ mod test_fixtures;
 pub mod vaults;
 
 pub use error::StoreError;
-pub use store::{MIGRATOR, Store};
+pub use store::{MIGRATOR, ReadConnection, Store, WriteTransaction};
 
 /// A connection inside a transaction or from the pool; queries take `&mut Connection`, so a
-/// caller can compose several of them in one transaction.
+/// caller can compose several of them in one transaction. [`ReadConnection`] and
+/// [`WriteTransaction`] both dereference to it.
 pub type Connection = sqlx::SqliteConnection;
-
-/// A connection borrowed from the store's pool.
-pub type PoolConnection = sqlx::pool::PoolConnection<sqlx::Sqlite>;

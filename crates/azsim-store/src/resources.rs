@@ -539,7 +539,8 @@ impl TryFrom<VirtualMachineRow> for VirtualMachine {
     }
 }
 
-fn encode_tags(tags: &Map<String, Value>) -> Result<String, StoreError> {
+/// Tags as the JSON object text of a `tags` column.
+pub(crate) fn encode_tags(tags: &Map<String, Value>) -> Result<String, StoreError> {
     serde_json::to_string(tags)
         .map_err(|_| StoreError::Corrupt("tags cannot be encoded".to_owned()))
 }
@@ -549,7 +550,11 @@ fn encode_properties(properties: &Value) -> Result<String, StoreError> {
         .map_err(|_| StoreError::Corrupt("properties cannot be encoded".to_owned()))
 }
 
-fn decode_object(text: &str, what: &'static str) -> Result<Map<String, Value>, StoreError> {
+/// A JSON object column read back; `what` names it in the error.
+pub(crate) fn decode_object(
+    text: &str,
+    what: &'static str,
+) -> Result<Map<String, Value>, StoreError> {
     serde_json::from_str(text)
         .map_err(|_| StoreError::Corrupt(format!("{what} are not a JSON object")))
 }
@@ -572,7 +577,7 @@ mod tests {
     #[tokio::test]
     async fn resource_group_names_are_case_insensitive_and_keep_their_first_casing() {
         let (_dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let first = upsert_resource_group(&mut conn, group_write("My-Group", &tags))
             .await
@@ -620,7 +625,7 @@ mod tests {
     #[tokio::test]
     async fn virtual_machine_names_are_unique_per_group_ignoring_case() {
         let (_dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let group = upsert_resource_group(&mut conn, group_write("rg", &tags))
             .await
@@ -659,7 +664,7 @@ mod tests {
     #[tokio::test]
     async fn updating_a_virtual_machine_keeps_its_vm_id_and_creation_time() {
         let (_dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let group = upsert_resource_group(&mut conn, group_write("rg", &tags))
             .await
@@ -728,7 +733,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_a_resource_group_deletes_its_virtual_machines() {
         let (_dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let doomed = upsert_resource_group(&mut conn, group_write("doomed", &tags))
             .await

@@ -287,7 +287,7 @@ mod tests {
     #[tokio::test]
     async fn assignments_round_trip_and_are_found_by_name_in_any_case() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let stored = assignment("00000000-0000-0000-0000-00000000000a", RG, "p1");
         insert_role_assignment(&mut conn, &stored).await.unwrap();
         assert_eq!(
@@ -312,7 +312,7 @@ mod tests {
     #[tokio::test]
     async fn same_grant_under_another_name_is_a_conflict() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_role_assignment(&mut conn, &assignment("a1", RG, "p1"))
             .await
             .unwrap();
@@ -329,7 +329,7 @@ mod tests {
     #[tokio::test]
     async fn listing_below_a_scope_respects_segment_boundaries() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_role_assignment(&mut conn, &assignment("a1", SUB_1, "p1"))
             .await
             .unwrap();
@@ -365,7 +365,7 @@ mod tests {
     #[tokio::test]
     async fn a_principals_assignments_are_listed_and_deleted_ones_vanish() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_role_assignment(&mut conn, &assignment("a1", SUB_1, "p1"))
             .await
             .unwrap();
@@ -392,7 +392,7 @@ mod tests {
     #[tokio::test]
     async fn principal_and_scope_lookups_use_indexes_not_a_table_scan() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let plans = [
             (
                 "SELECT name FROM role_assignments WHERE principal_id = 'p1'",
@@ -426,7 +426,7 @@ mod tests {
     #[tokio::test]
     async fn description_update_records_the_writer() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_role_assignment(&mut conn, &assignment("a1", SUB_1, "p1"))
             .await
             .unwrap();

@@ -1,12 +1,11 @@
 //! The token service's signing keys, and the client-assertion ids it has already accepted.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::FromRow;
 
 use crate::{Connection, StoreError};
 
 /// A key that signs access tokens, with its self-signed certificate (published in the JWKS).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, FromRow)]
 pub struct SigningKey {
     /// The key id: base64url SHA-1 of the certificate's DER (JWKS `kid` and `x5t`).
     pub kid: String,
@@ -56,27 +55,13 @@ pub async fn insert_signing_key(conn: &mut Connection, key: &SigningKey) -> Resu
 
 /// All signing keys, newest first (the first one signs).
 pub async fn list_signing_keys(conn: &mut Connection) -> Result<Vec<SigningKey>, StoreError> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, SigningKey>(
         "SELECT kid, private_key_pem, certificate_der, not_before, not_after, created_at
          FROM signing_keys ORDER BY created_at DESC, rowid DESC",
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("listing signing keys"))?;
-    let read = |row: &SqliteRow| -> Result<SigningKey, sqlx::Error> {
-        Ok(SigningKey {
-            kid: row.try_get("kid")?,
-            private_key_pem: row.try_get("private_key_pem")?,
-            certificate_der: row.try_get("certificate_der")?,
-            not_before: row.try_get("not_before")?,
-            not_after: row.try_get("not_after")?,
-            created_at: row.try_get("created_at")?,
-        })
-    };
-    rows.iter()
-        .map(read)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("reading a signing key"))
+    .map_err(StoreError::query("listing signing keys"))
 }
 
 /// Records that `client_id` used the assertion id `jti`, kept until `expires_at`.
@@ -138,7 +123,7 @@ mod tests {
     #[tokio::test]
     async fn signing_keys_are_listed_newest_first() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         insert_signing_key(&mut conn, &key("old", 100))
             .await
             .unwrap();
@@ -165,7 +150,7 @@ mod tests {
     #[tokio::test]
     async fn a_reused_assertion_id_is_reported_as_a_replay() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         assert!(
             remember_assertion(&mut conn, "client-a", "jti-1", 500)
                 .await
@@ -187,7 +172,7 @@ mod tests {
     #[tokio::test]
     async fn expired_assertion_ids_are_forgotten() {
         let (_dir, store) = open().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         remember_assertion(&mut conn, "client", "early", 100)
             .await
             .unwrap();

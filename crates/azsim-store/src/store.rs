@@ -1,13 +1,18 @@
-//! Opening the SQLite file with the settings the life-cycle rules rely on.
+//! Opening the SQLite file with the settings the life-cycle rules rely on, and the two ways in:
+//! a pooled connection for reads, a write transaction for changes.
 
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use azsim_core::{FlowEvent, SharedEventSink};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlitePool, Transaction};
+use sqlx::{Sqlite, SqlitePool};
 
-use crate::StoreError;
+use crate::{Connection, StoreError};
 
 /// The migrations in the workspace's `migrations/` folder, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -25,47 +30,346 @@ impl Store {
     /// and would silently do nothing without it. WAL journaling lets readers run beside the
     /// one writer, and `synchronous = FULL` makes every committed transaction survive a crash.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let display = path.display().to_string();
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{display}"))
-            .map_err(|source| StoreError::Open {
-                path: display.clone(),
-                source,
-            })?
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                path: display,
-                source,
-            })?;
+        let pool = connect(path, true).await?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
         Ok(Self { pool })
     }
 
-    /// The connection pool, for single queries.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Opens the database a cloud already created at `path`, without migrating it: for tools
+    /// that work beside a running cloud, which must never change its schema under it.
+    ///
+    /// [`StoreError::Missing`] if there is no file; [`StoreError::SchemaMismatch`] if the
+    /// migrations applied to it are not exactly this binary's [`MIGRATOR`].
+    pub async fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        let pool = connect(path, false).await?;
+        let store = Self { pool };
+        store.check_schema(path).await?;
+        Ok(store)
     }
 
-    /// Starts a write transaction.
+    /// A pooled connection outside any transaction: for reads, and for single statements
+    /// that need no transaction of their own.
+    pub async fn read(&self) -> Result<ReadConnection, StoreError> {
+        let connection = self
+            .pool
+            .acquire()
+            .await
+            .map_err(StoreError::query("acquiring a connection"))?;
+        Ok(ReadConnection { connection })
+    }
+
+    /// Starts a write transaction; it commits with [`WriteTransaction::commit`] and rolls
+    /// back when dropped uncommitted.
     ///
     /// `BEGIN IMMEDIATE` takes the write lock up front, so two writers never deadlock on a lock
     /// upgrade; the other one waits (busy timeout) and then runs.
-    pub async fn begin(&self) -> Result<Transaction<'static, sqlx::Sqlite>, StoreError> {
-        self.pool
+    pub async fn write(&self) -> Result<WriteTransaction, StoreError> {
+        let transaction = self
+            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(StoreError::query("starting a transaction"))
+            .map_err(StoreError::query("starting a transaction"))?;
+        Ok(WriteTransaction {
+            transaction,
+            events_after_commit: Vec::new(),
+        })
     }
 
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Compares the migrations recorded in the database with the ones this binary carries.
+    async fn check_schema(&self, path: &Path) -> Result<(), StoreError> {
+        let known: BTreeSet<i64> = MIGRATOR.iter().map(|migration| migration.version).collect();
+        let mut connection = self.read().await?;
+        let has_table: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master \
+             WHERE type = 'table' AND name = '_sqlx_migrations')",
+        )
+        .fetch_one(&mut *connection)
+        .await
+        .map_err(StoreError::query("looking for the migrations table"))?;
+        let applied: BTreeSet<i64> = if has_table {
+            sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations WHERE success = 1")
+                .fetch_all(&mut *connection)
+                .await
+                .map_err(StoreError::query("reading the applied migrations"))?
+                .into_iter()
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        if applied == known {
+            return Ok(());
+        }
+        Err(StoreError::SchemaMismatch {
+            path: path.display().to_string(),
+            database_schema: applied.last().copied().unwrap_or(0),
+            binary_schema: known.last().copied().unwrap_or(0),
+            // A version this binary does not know can only come from a later azsim.
+            newer: !applied.is_subset(&known),
+        })
+    }
+}
+
+/// Builds the pool with the settings every connection needs.
+async fn connect(path: &Path, create_if_missing: bool) -> Result<SqlitePool, StoreError> {
+    let display = path.display().to_string();
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{display}"))
+        .map_err(|source| StoreError::Open {
+            path: display.clone(),
+            source,
+        })?
+        .create_if_missing(create_if_missing)
+        .foreign_keys(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10));
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Open {
+            path: display,
+            source,
+        })
+}
+
+/// A connection borrowed from the store's pool; it goes back to the pool when dropped.
+#[derive(Debug)]
+pub struct ReadConnection {
+    connection: sqlx::pool::PoolConnection<Sqlite>,
+}
+
+impl Deref for ReadConnection {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+impl DerefMut for ReadConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
+}
+
+/// A write transaction (`BEGIN IMMEDIATE`): every query run on it takes effect together at
+/// [`WriteTransaction::commit`], or not at all if it is dropped first.
+pub struct WriteTransaction {
+    transaction: sqlx::Transaction<'static, Sqlite>,
+    /// Flow events describing this write, held back so that a rollback leaves none behind.
+    events_after_commit: Vec<(SharedEventSink, FlowEvent)>,
+}
+
+impl WriteTransaction {
+    /// Commits every change made in the transaction, then records the events held for it.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.transaction
+            .commit()
+            .await
+            .map_err(StoreError::query("committing a transaction"))?;
+        for (sink, event) in self.events_after_commit {
+            sink.record(event);
+        }
+        Ok(())
+    }
+
+    /// Records `event` to `sink` once the transaction has committed; a rollback drops it, so
+    /// the event log never tells of a change that did not happen.
+    pub fn record_after_commit(&mut self, sink: &SharedEventSink, event: FlowEvent) {
+        self.events_after_commit.push((sink.clone(), event));
+    }
+}
+
+impl fmt::Debug for WriteTransaction {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("WriteTransaction")
+            .field("events_after_commit", &self.events_after_commit.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deref for WriteTransaction {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.transaction
+    }
+}
+
+impl DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.transaction
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use azsim_core::EventSink;
+
+    use super::*;
+    use crate::settings::{get_setting, put_setting};
+
+    async fn created() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("azsim.db");
+        Store::open(&path).await.unwrap().close().await;
+        (dir, path)
+    }
+
+    async fn run(path: &Path, sql: &str) {
+        let store = Store::open(path).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap();
+        drop(conn);
+        store.close().await;
+    }
+
+    fn newest_known() -> i64 {
+        MIGRATOR
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn open_existing_opens_a_database_of_this_schema() {
+        let (_dir, path) = created().await;
+        let store = Store::open_existing(&path).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        put_setting(&mut conn, "k", "v").await.unwrap();
+        assert_eq!(
+            get_setting(&mut conn, "k").await.unwrap().as_deref(),
+            Some("v")
+        );
+    }
+
+    #[tokio::test]
+    async fn open_existing_refuses_a_missing_file_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.db");
+        let error = Store::open_existing(&path).await.unwrap_err();
+        assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
+        assert!(error.to_string().contains("absent.db"), "{error}");
+        assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn open_existing_refuses_an_older_schema_without_migrating_it() {
+        let (_dir, path) = created().await;
+        let newest = newest_known();
+        run(
+            &path,
+            &format!("DELETE FROM _sqlx_migrations WHERE version = {newest}"),
+        )
+        .await;
+
+        let error = Store::open_existing(&path).await.unwrap_err();
+        match &error {
+            StoreError::SchemaMismatch {
+                database_schema,
+                binary_schema,
+                newer,
+                ..
+            } => {
+                assert!(*database_schema < newest);
+                assert_eq!(*binary_schema, newest);
+                assert!(!newer);
+            }
+            other => panic!("expected a schema mismatch, got {other:?}"),
+        }
+        assert!(error.to_string().contains("older azsim"), "{error}");
+        // Nothing was migrated: the missing migration is still missing.
+        let error = Store::open_existing(&path).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::SchemaMismatch { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn open_existing_refuses_a_newer_schema() {
+        let (_dir, path) = created().await;
+        let future = newest_known() + 1;
+        run(
+            &path,
+            &format!(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+                 execution_time) VALUES ({future}, 'from the future', 1, x'00', 0)"
+            ),
+        )
+        .await;
+
+        let error = Store::open_existing(&path).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::SchemaMismatch { database_schema, newer: true, .. }
+                if database_schema == future),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains("newer azsim"), "{message}");
+        assert!(message.contains(&future.to_string()), "{message}");
+        assert!(message.contains(&path.display().to_string()), "{message}");
+    }
+
+    #[derive(Debug, Default)]
+    struct Recorded(Mutex<Vec<FlowEvent>>);
+
+    impl EventSink for Recorded {
+        fn record(&self, event: FlowEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    fn event(summary: &str) -> FlowEvent {
+        FlowEvent {
+            source: "test".into(),
+            target: "store".into(),
+            step: None,
+            correlation_id: "c".into(),
+            summary: summary.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_write_rolls_back_and_records_nothing() {
+        let (_dir, path) = created().await;
+        let store = Store::open(&path).await.unwrap();
+        let recorded = Arc::new(Recorded::default());
+        let sink: SharedEventSink = recorded.clone();
+
+        let mut write = store.write().await.unwrap();
+        put_setting(&mut write, "k", "rolled back").await.unwrap();
+        write.record_after_commit(&sink, event("rolled back"));
+        drop(write);
+
+        let mut write = store.write().await.unwrap();
+        put_setting(&mut write, "k", "committed").await.unwrap();
+        write.record_after_commit(&sink, event("committed"));
+        assert!(
+            recorded.0.lock().unwrap().is_empty(),
+            "recorded before the commit"
+        );
+        write.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            get_setting(&mut conn, "k").await.unwrap().as_deref(),
+            Some("committed")
+        );
+        assert_eq!(*recorded.0.lock().unwrap(), vec![event("committed")]);
     }
 }

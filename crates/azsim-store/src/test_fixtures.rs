@@ -14,7 +14,7 @@ pub(crate) async fn store_with_subscription() -> (tempfile::TempDir, Store) {
     let store = Store::open(&dir.path().join("azsim.db"))
         .await
         .expect("open store");
-    let mut conn = store.pool().acquire().await.expect("connection");
+    let mut conn = store.read().await.expect("connection");
     // The directory's own functions belong to another module; a raw row is enough here.
     sqlx::query(
         "INSERT INTO tenants (tenant_id, display_name, default_domain, created_at)

@@ -541,7 +541,7 @@ mod tests {
     /// A store holding a tenant, a subscription and the resource groups `rg1` and `rg2`.
     async fn store_with_groups() -> (tempfile::TempDir, Store, i64, i64) {
         let (dir, store) = store_with_subscription().await;
-        let mut conn = store.pool().acquire().await.expect("connection");
+        let mut conn = store.read().await.expect("connection");
         let tags = Map::new();
         let mut rows = Vec::new();
         for name in ["rg1", "rg2"] {
@@ -611,7 +611,7 @@ mod tests {
     #[tokio::test]
     async fn vault_names_are_global_and_keep_their_first_casing() {
         let (_dir, store, rg1, rg2) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({"enableRbacAuthorization": true});
         let first = upsert_vault(
@@ -679,7 +679,7 @@ mod tests {
     #[tokio::test]
     async fn vaults_are_listed_per_group_and_per_subscription() {
         let (_dir, store, rg1, rg2) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({});
         for (group, name) in [(rg1, "a-vault"), (rg2, "b-vault"), (rg1, "c-vault")] {
@@ -715,7 +715,7 @@ mod tests {
     #[tokio::test]
     async fn a_vault_moves_to_a_new_address_and_keeps_its_secrets() {
         let (_dir, store, rg1, _) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({});
         let vault = upsert_vault(&mut conn, vault_write(rg1, "kv", &properties, &tags, 100))
@@ -748,7 +748,7 @@ mod tests {
     #[tokio::test]
     async fn the_newest_version_is_the_current_one_and_names_ignore_case() {
         let (_dir, store, rg1, _) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({});
         let vault = upsert_vault(&mut conn, vault_write(rg1, "kv", &properties, &tags, 100))
@@ -860,7 +860,7 @@ mod tests {
     #[tokio::test]
     async fn the_schema_rejects_bad_versions_and_names() {
         let (_dir, store, rg1, _) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({});
         let vault = upsert_vault(&mut conn, vault_write(rg1, "kv", &properties, &tags, 100))
@@ -889,7 +889,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_a_vault_deletes_its_secrets() {
         let (_dir, store, rg1, _) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({});
         let doomed = upsert_vault(&mut conn, vault_write(rg1, "doomed", &properties, &tags, 1))
@@ -922,7 +922,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_a_resource_group_deletes_its_vaults_and_their_secrets() {
         let (_dir, store, rg1, rg2) = store_with_groups().await;
-        let mut conn = store.pool().acquire().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let tags = Map::new();
         let properties = serde_json::json!({});
         let doomed = upsert_vault(&mut conn, vault_write(rg1, "doomed", &properties, &tags, 1))

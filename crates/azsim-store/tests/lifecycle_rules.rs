@@ -4,8 +4,7 @@
 // The fixture's helpers are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use azsim_store::Store;
-use sqlx::SqlitePool;
+use azsim_store::{ReadConnection, Store};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -32,23 +31,23 @@ impl Fixture {
         fixture
     }
 
-    fn pool(&self) -> &SqlitePool {
-        self.store.pool()
+    async fn connection(&self) -> ReadConnection {
+        self.store.read().await.unwrap()
     }
 
     async fn exec(&self, sql: &str) {
-        sqlx::raw_sql(sql).execute(self.pool()).await.unwrap();
+        let mut conn = self.connection().await;
+        sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap();
     }
 
     async fn try_exec(&self, sql: &str) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(sql).execute(self.pool()).await.map(|_| ())
+        let mut conn = self.connection().await;
+        sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ())
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(self.pool())
-            .await
-            .unwrap()
+        let mut conn = self.connection().await;
+        sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
     }
 
     /// A managed-identity principal with a certificate credential and an identity row.
@@ -332,8 +331,9 @@ async fn migrations_apply_to_an_empty_database_and_again_on_reopen() {
     let store = Store::open(&path).await.unwrap();
     store.close().await;
     let reopened = Store::open(&path).await.unwrap();
+    let mut conn = reopened.read().await.unwrap();
     let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
-        .fetch_one(reopened.pool())
+        .fetch_one(&mut *conn)
         .await
         .unwrap();
     assert!(tables >= 12, "expected every table, found {tables}");

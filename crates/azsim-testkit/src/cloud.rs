@@ -211,8 +211,7 @@ impl FakeCloud {
         let mut conn = self
             .cloud()
             .store()
-            .pool()
-            .acquire()
+            .read()
             .await
             .expect("a store connection");
         azsim_store::events::list_events(&mut conn, 0, i64::MAX)
@@ -250,8 +249,7 @@ async fn admin_client(cloud: &Cloud) -> Client {
     let endpoints = cloud.endpoints();
     let mut conn = cloud
         .store()
-        .pool()
-        .acquire()
+        .read()
         .await
         .expect("a store connection");
     let principal = azsim_store::directory::find_service_principal_by_app_id(

@@ -59,7 +59,7 @@ pub struct Client {
 #[cfg(feature = "cloud")]
 /// Creates tenant `tenant_id` with `domain` as its name and default domain.
 pub async fn seed_tenant(store: &Store, tenant_id: &str, domain: &str, now: i64) {
-    let mut conn = store.pool().acquire().await.expect("a store connection");
+    let mut conn = store.read().await.expect("a store connection");
     insert_tenant(
         &mut conn,
         &Tenant {
@@ -84,22 +84,20 @@ pub async fn seed_application(
     now: i64,
 ) -> Client {
     let result: Result<_, StoreError> = async {
-        let mut tx = store.begin().await?;
+        let mut tx = store.write().await?;
         let registered =
-            azsim_cloud::applications::register_application(&mut tx, tenant_id, display_name, now)
+            azsim_entra::directory::register_application(&mut tx, tenant_id, display_name, now)
                 .await?;
-        tx.commit()
-            .await
-            .map_err(StoreError::query("committing a test application"))?;
+        tx.commit().await?;
         Ok(registered)
     }
     .await;
     let registered = result.expect("the application is registered");
     Client {
         tenant_id: tenant_id.to_owned(),
-        client_id: registered.client_id,
-        object_id: registered.object_id,
-        secret: registered.client_secret,
+        client_id: registered.client_id.to_string(),
+        object_id: registered.object_id.to_string(),
+        secret: registered.client_secret.expose().to_owned(),
     }
 }
 

@@ -107,12 +107,7 @@ impl VaultService {
     }
 
     /// A pooled connection, for reads and single-statement writes.
-    pub(crate) async fn connection(&self) -> Result<azsim_store::PoolConnection, VaultError> {
-        self.inner.store.pool().acquire().await.map_err(|source| {
-            VaultError::Store(azsim_store::StoreError::Query {
-                context: "acquiring a connection",
-                source,
-            })
-        })
+    pub(crate) async fn connection(&self) -> Result<azsim_store::ReadConnection, VaultError> {
+        self.inner.store.read().await.map_err(VaultError::Store)
     }
 }

@@ -19,20 +19,15 @@ pub mod virtual_machine;
 mod vm_identity;
 
 use azsim_store::resources::{self, ResourceGroup, Subscription};
-use azsim_store::{Connection, PoolConnection, StoreError};
+use azsim_store::{Connection, ReadConnection};
 use serde_json::{Map, Value};
 
 use crate::error::ArmError;
 use crate::state::ArmState;
 
 /// A connection from the store's pool, for reads.
-pub(crate) async fn acquire(state: &ArmState) -> Result<PoolConnection, ArmError> {
-    state.store().pool().acquire().await.map_err(|source| {
-        ArmError::Store(StoreError::Query {
-            context: "acquiring a connection",
-            source,
-        })
-    })
+pub(crate) async fn acquire(state: &ArmState) -> Result<ReadConnection, ArmError> {
+    Ok(state.store().read().await?)
 }
 
 /// The subscription of a path: `InvalidSubscriptionId` if the id is not a GUID, as ARM

@@ -38,7 +38,7 @@ pub async fn resource_group_create_or_update(
     check_resource_group_name(name)?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let subscription = require_subscription(&mut tx, subscription_id).await?;
     let existing =
         resources::find_resource_group(&mut tx, &subscription.subscription_id, name).await?;
@@ -61,9 +61,7 @@ pub async fn resource_group_create_or_update(
         },
     )
     .await?;
-    tx.commit().await.map_err(azsim_store::StoreError::query(
-        "committing a resource group",
-    ))?;
+    tx.commit().await?;
     tracing::info!(created = upsert.created, "resource group written");
     Ok(upsert)
 }
@@ -99,7 +97,7 @@ pub async fn resource_group_update(
     name: &str,
     body: ResourceGroupPatch,
 ) -> Result<ResourceGroup, ArmError> {
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (subscription, group) = require_resource_group(&mut tx, subscription_id, name).await?;
     let Some(tags) = body.tags else {
         return Ok(group);
@@ -115,9 +113,7 @@ pub async fn resource_group_update(
         },
     )
     .await?;
-    tx.commit().await.map_err(azsim_store::StoreError::query(
-        "committing a resource group",
-    ))?;
+    tx.commit().await?;
     tracing::info!("resource group updated");
     Ok(upsert.resource_group)
 }
@@ -133,16 +129,14 @@ pub async fn resource_group_delete(
     name: &str,
     correlation_id: &str,
 ) -> Result<(), ArmError> {
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (_, group) = require_resource_group(&mut tx, subscription_id, name).await?;
     let vms_losing_identities = state
         .msrp()
         .vms_using_identities_of_resource_group(&mut tx, group.resource_group_row)
         .await?;
     resources::delete_resource_group(&mut tx, group.resource_group_row).await?;
-    tx.commit().await.map_err(azsim_store::StoreError::query(
-        "committing a resource group delete",
-    ))?;
+    tx.commit().await?;
     tracing::info!("resource group deleted");
     state.msrp().reap_agents().await?;
     state.vaults().reap_vaults().await?;

@@ -6,8 +6,8 @@
 //! identity are re-synced, so they stop offering it at once.
 
 use azsim_msrp::{UserAssignedIdentity, UserAssignedIdentityTarget};
+use azsim_store::Connection;
 use azsim_store::resources::ResourceGroup;
-use azsim_store::{Connection, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -68,7 +68,7 @@ pub async fn user_assigned_identity_create_or_update(
     check_identity_name(address.name)?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let existing = state
@@ -109,9 +109,7 @@ pub async fn user_assigned_identity_create_or_update(
             (identity, true)
         }
     };
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a user-assigned identity"))?;
+    tx.commit().await?;
     tracing::info!(created, principal_id = %identity.principal_id, "user-assigned identity written");
     Ok(UserAssignedIdentityPutOutcome { identity, created })
 }
@@ -135,7 +133,7 @@ pub async fn user_assigned_identity_update(
     address: UserAssignedIdentityAddress<'_>,
     body: UserAssignedIdentityPatch,
 ) -> Result<UserAssignedIdentity, ArmError> {
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (_, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let mut identity = find_in_group(state, &mut tx, &group, address.name).await?;
@@ -146,9 +144,7 @@ pub async fn user_assigned_identity_update(
         .msrp()
         .update_user_assigned_identity_tags(&mut tx, identity.identity_row, &tags)
         .await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a user-assigned identity"))?;
+    tx.commit().await?;
     identity.tags = tags;
     tracing::info!("user-assigned identity updated");
     Ok(identity)
@@ -162,7 +158,7 @@ pub async fn user_assigned_identity_delete(
     write: WriteContext<'_>,
     address: UserAssignedIdentityAddress<'_>,
 ) -> Result<bool, ArmError> {
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (_, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let Some(identity) = state
@@ -176,9 +172,7 @@ pub async fn user_assigned_identity_delete(
         .msrp()
         .delete_user_assigned_identity(&mut tx, &identity, write.correlation_id)
         .await?;
-    tx.commit().await.map_err(StoreError::query(
-        "committing a user-assigned identity delete",
-    ))?;
+    tx.commit().await?;
     tracing::info!(
         principal_id = %identity.principal_id,
         vms = vm_rows.len(),

@@ -65,7 +65,7 @@ pub async fn vault_create_or_update(
     check_vault_name(address.name)?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let properties = vault_properties(
@@ -118,9 +118,7 @@ pub async fn vault_create_or_update(
         },
         other => ArmError::Store(other),
     })?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a vault"))?;
+    tx.commit().await?;
     if let Some(endpoint) = new_endpoint {
         let address = state.vaults().start_vault(&upsert.vault, endpoint).await?;
         tracing::info!(%address, "vault data plane started");
@@ -168,7 +166,7 @@ pub async fn vault_list_in_subscription(
 /// when there was none.
 #[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vault = %address.name))]
 pub async fn vault_delete(state: &ArmState, address: VaultAddress<'_>) -> Result<bool, ArmError> {
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (_, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let Some(vault) = vaults::find_vault(&mut tx, group.resource_group_row, address.name).await?
@@ -176,9 +174,7 @@ pub async fn vault_delete(state: &ArmState, address: VaultAddress<'_>) -> Result
         return Ok(false);
     };
     vaults::delete_vault(&mut tx, vault.vault_row).await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a vault delete"))?;
+    tx.commit().await?;
     state.vaults().stop_vault(&vault).await;
     tracing::info!("vault deleted");
     Ok(true)

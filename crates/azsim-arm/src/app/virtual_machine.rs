@@ -11,7 +11,7 @@ use azsim_msrp::{SystemIdentityInfo, UserAssignedIdentity, VmIdentityTarget};
 use azsim_store::resources::{
     self, NewVirtualMachine, ResourceGroup, Subscription, VirtualMachine, VirtualMachineUpdate,
 };
-use azsim_store::{Connection, StoreError};
+use azsim_store::{Connection, StoreError, WriteTransaction};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -119,7 +119,7 @@ pub async fn virtual_machine_create_or_update(
     let properties = writable_properties(body.properties.unwrap_or_default());
     let now = state.clock().unix_seconds();
 
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let existing =
@@ -162,9 +162,7 @@ pub async fn virtual_machine_create_or_update(
         }
     };
     let identities = apply_identity(state, &mut tx, &subscription, &vm, &change, write).await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a virtual machine"))?;
+    tx.commit().await?;
     let view = finish_write(state, write, vm, identities).await?;
     tracing::info!(created, vm_id = %view.vm.vm_id, "virtual machine written");
     Ok(VirtualMachinePutOutcome { view, created })
@@ -180,7 +178,7 @@ pub async fn virtual_machine_update(
 ) -> Result<VirtualMachineView, ArmError> {
     let change = identity_change(body.identity.as_ref(), WriteMode::Merge)?;
     authorize_identities(state, write, address, &change).await?;
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (subscription, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let existing = find_in_group(&mut tx, &group, address.name).await?;
@@ -202,9 +200,7 @@ pub async fn virtual_machine_update(
         .await?
         .ok_or_else(|| vanished(&existing.name))?;
     let identities = apply_identity(state, &mut tx, &subscription, &vm, &change, write).await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a virtual machine"))?;
+    tx.commit().await?;
     let view = finish_write(state, write, vm, identities).await?;
     tracing::info!(vm_id = %view.vm.vm_id, "virtual machine updated");
     Ok(view)
@@ -267,7 +263,7 @@ pub async fn virtual_machine_delete(
     state: &ArmState,
     address: VirtualMachineAddress<'_>,
 ) -> Result<bool, ArmError> {
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().write().await?;
     let (_, group) =
         require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
     let Some(vm) =
@@ -276,9 +272,7 @@ pub async fn virtual_machine_delete(
         return Ok(false);
     };
     resources::delete_virtual_machine(&mut tx, vm.vm_row).await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a virtual machine delete"))?;
+    tx.commit().await?;
     tracing::info!(vm_id = %vm.vm_id, "virtual machine deleted");
     state.msrp().reap_agents().await?;
     Ok(true)
@@ -323,7 +317,7 @@ struct VmIdentities {
 /// detach user-assigned identities, as asked.
 async fn apply_identity(
     state: &ArmState,
-    tx: &mut Connection,
+    tx: &mut WriteTransaction,
     subscription: &Subscription,
     vm: &VirtualMachine,
     change: &IdentityChange,
@@ -408,7 +402,7 @@ async fn apply_identity(
 /// Turns the system-assigned identity on (`Some(true)`) or off (`Some(false)`).
 async fn apply_system_identity(
     state: &ArmState,
-    tx: &mut Connection,
+    tx: &mut WriteTransaction,
     subscription: &Subscription,
     vm: &VirtualMachine,
     wanted: Option<bool>,

@@ -44,7 +44,7 @@ async fn unknown_client_is_unauthorized_client() {
 #[tokio::test]
 async fn deleted_managed_identity_can_no_longer_get_tokens() {
     let cloud = TokenCloud::start().await;
-    let mut conn = cloud.store.pool().acquire().await.unwrap();
+    let mut conn = cloud.store.read().await.unwrap();
     assert!(
         delete_service_principal(&mut conn, MI_OBJECT_ID)
             .await

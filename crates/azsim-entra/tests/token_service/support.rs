@@ -131,7 +131,7 @@ impl TokenCloud {
 
     async fn seed(&self) {
         let now = self.now();
-        let mut transaction = self.store.begin().await.expect("transaction");
+        let mut transaction = self.store.write().await.expect("transaction");
         let conn = &mut *transaction;
         insert_tenant(
             conn,
@@ -190,10 +190,7 @@ impl TokenCloud {
             &SecretCredential {
                 credential_id: "secret-1".to_owned(),
                 object_id: APP_OBJECT_ID.to_owned(),
-                secret_sha256: openssl::sha::sha256(SECRET.as_bytes())
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect(),
+                secret_sha256: azsim_entra::directory::ClientSecret::new(SECRET).digest(),
                 not_before: now - 60,
                 not_after: now + 86_400 * 365,
                 created_at: now,

@@ -156,7 +156,7 @@ async fn ten_thousand_seeded_assignments_still_give_right_answers() {
         .unwrap();
     assert_eq!(seeded.assignments, 10_000);
     assert_eq!(seeded.principals.len(), 500);
-    let mut conn = f.store.pool().acquire().await.unwrap();
+    let mut conn = f.store.read().await.unwrap();
     assert_eq!(count_role_assignments(&mut conn).await.unwrap(), 10_000);
     drop(conn);
 

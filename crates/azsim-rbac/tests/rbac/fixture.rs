@@ -39,7 +39,7 @@ pub(crate) async fn fixture() -> Fixture {
     let store = Store::open(&dir.path().join("azsim.db")).await.unwrap();
     let manual = Arc::new(ManualClock::new(datetime!(2026-11-27 10:00:00 UTC)));
     let clock: SharedClock = manual.clone();
-    let mut conn = store.pool().acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     for (tenant_id, domain) in [
         (TENANT, "contoso.onmicrosoft.com"),
         (OTHER_TENANT, "fabrikam.onmicrosoft.com"),
@@ -139,7 +139,7 @@ pub(crate) async fn add_identity_principal(
 impl Fixture {
     /// Deletes a principal from the directory, as deleting its identity does.
     pub(crate) async fn delete_principal(&self, object_id: &str) {
-        let mut conn = self.store.pool().acquire().await.unwrap();
+        let mut conn = self.store.read().await.unwrap();
         assert!(
             delete_service_principal(&mut conn, object_id)
                 .await
@@ -149,7 +149,7 @@ impl Fixture {
 
     /// Adds a managed identity's principal.
     pub(crate) async fn add_identity(&self, object_id: &str, resource_id: &str) {
-        let mut conn = self.store.pool().acquire().await.unwrap();
+        let mut conn = self.store.read().await.unwrap();
         add_identity_principal(&mut conn, object_id, resource_id).await;
     }
 }

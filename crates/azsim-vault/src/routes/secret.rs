@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use azsim_store::StoreError;
 use azsim_store::vaults::{
     NewSecretVersion, SecretVersion, delete_secret as delete_versions, find_latest_secret,
     find_secret_version, insert_secret_version,
@@ -73,7 +72,7 @@ pub(super) async fn set_secret(
     let attributes = request.attributes;
     let version = new_version();
     let now = service.clock().unix_seconds();
-    let mut tx = service.store().begin().await?;
+    let mut tx = service.store().write().await?;
     let stored = insert_secret_version(
         &mut tx,
         NewSecretVersion {
@@ -90,9 +89,7 @@ pub(super) async fn set_secret(
         },
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a secret version"))?;
+    tx.commit().await?;
     tracing::info!(
         vault = %caller.vault.name,
         secret = %stored.name,
@@ -193,16 +190,14 @@ pub(super) async fn delete_secret(
     )
     .await?;
     let now = service.clock().unix_seconds();
-    let mut tx = service.store().begin().await?;
+    let mut tx = service.store().write().await?;
     let latest = find_latest_secret(&mut tx, caller.vault.vault_row, &path.name)
         .await?
         .ok_or_else(|| VaultError::SecretNotFound {
             name: path.name.clone(),
         })?;
     let versions = delete_versions(&mut tx, caller.vault.vault_row, &path.name).await?;
-    tx.commit()
-        .await
-        .map_err(StoreError::query("committing a secret deletion"))?;
+    tx.commit().await?;
     tracing::info!(
         vault = %caller.vault.name,
         secret = %latest.name,

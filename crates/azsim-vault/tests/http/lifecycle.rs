@@ -22,7 +22,7 @@ async fn vault_with_a_secret() -> (TestVault, String) {
 }
 
 async fn stored_uri(vault: &TestVault) -> String {
-    let mut conn = vault.cloud().store().pool().acquire().await.unwrap();
+    let mut conn = vault.cloud().store().read().await.unwrap();
     find_vault_by_name(&mut conn, VAULT)
         .await
         .unwrap()
@@ -34,7 +34,7 @@ async fn stored_uri(vault: &TestVault) -> String {
 async fn a_deleted_vault_answers_not_found_until_its_listener_is_reaped() {
     let (vault, token) = vault_with_a_secret().await;
     {
-        let mut conn = vault.cloud().store().pool().acquire().await.unwrap();
+        let mut conn = vault.cloud().store().read().await.unwrap();
         let row = find_vault_by_name(&mut conn, VAULT)
             .await
             .unwrap()

@@ -218,7 +218,7 @@ impl TestVault {
 
 /// The managed-identity resource id the directory holds for principal `object_id`.
 async fn managed_identity_resource_id(cloud: &FakeCloud, object_id: &str) -> String {
-    let mut conn = cloud.cloud().store().pool().acquire().await.unwrap();
+    let mut conn = cloud.cloud().store().read().await.unwrap();
     azsim_store::directory::find_service_principal(&mut conn, object_id)
         .await
         .unwrap()
