@@ -14,9 +14,9 @@
 //!   operations check that with [`authorize_linked`] once they know which identities a body
 //!   names.
 
+use azsim_core::resource_id::key_covers;
 use azsim_rbac::actions::USER_ASSIGNED_IDENTITY_ASSIGN;
-use azsim_rbac::scope::{covers, scope_key};
-use azsim_rbac::{PermissionKind, management_action, resource_type_path_of};
+use azsim_rbac::{PermissionKind, management_action_on};
 use azsim_store::Connection;
 use azsim_store::role_assignments::list_role_assignments_for_principal;
 use http::Method;
@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::error::ArmError;
 use crate::path::{
     AUTHORIZATION_NAMESPACE, ArmPath, USER_ASSIGNED_IDENTITY_TYPE, VAULT_TYPE,
-    VIRTUAL_MACHINE_TYPE, resource_group_id, subscription_id_path,
+    VIRTUAL_MACHINE_TYPE, resource_group_id, scope_id, subscription_id_path,
 };
 use crate::state::ArmState;
 
@@ -69,7 +69,7 @@ pub(crate) async fn authorize_request(
                     caller.object_id(),
                     &access.action,
                     PermissionKind::Management,
-                    &access.scope,
+                    &scope_id(&access.scope),
                 )
                 .await?
         }
@@ -102,7 +102,7 @@ pub(crate) async fn authorize_linked(
                 caller.object_id(),
                 USER_ASSIGNED_IDENTITY_ASSIGN,
                 PermissionKind::Management,
-                identity_id,
+                &scope_id(identity_id),
             )
             .await?;
         if !allowed {
@@ -115,7 +115,7 @@ pub(crate) async fn authorize_linked(
     tracing::info!(linked = denied.len(), "identity assignment not authorized");
     Err(ArmError::LinkedAuthorizationFailed {
         object_id: caller.object_id().to_owned(),
-        action: management_action(&Method::PUT, &resource_type_path_of(resource_id)),
+        action: management_action_on(&Method::PUT, &scope_id(resource_id)),
         scope: resource_id.to_owned(),
         linked_scopes: denied,
     })
@@ -132,9 +132,11 @@ pub(crate) async fn visible_subscriptions<'a>(
     Ok(scopes
         .into_iter()
         .map(|scope| {
-            let target = scope_key(scope);
+            let target = scope_id(scope);
+            let target = target.scope_key();
             assignments.iter().any(|assignment| {
-                covers(&assignment.scope_key, &target) || covers(&target, &assignment.scope_key)
+                key_covers(&assignment.scope_key, target)
+                    || key_covers(target, &assignment.scope_key)
             })
         })
         .collect())
@@ -145,12 +147,13 @@ pub(crate) async fn visible_subscriptions<'a>(
 /// serve (answered 404).
 pub(crate) fn required_access(path: &ArmPath, method: &Method) -> Option<RequiredAccess> {
     let item = |id: String| RequiredAccess {
-        action: management_action(method, &resource_type_path_of(&id)),
+        action: management_action_on(method, &scope_id(&id)),
         scope: id,
     };
     // A collection is read; the scope is where it hangs.
     let collection = |collection_path: String, parent: String| RequiredAccess {
-        action: management_action(&Method::GET, &resource_type_path_of(&collection_path)),
+        // Typed like one of its items.
+        action: management_action_on(&Method::GET, &scope_id(&format!("{collection_path}/x"))),
         scope: parent,
     };
     let access = match path {

@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use azsim_rbac::RbacError;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -82,7 +83,7 @@ pub enum ArmError {
     },
     /// A role-based access control operation refused the request (or failed).
     #[error("role-based access control operation failed")]
-    Rbac(#[source] azsim_rbac::RbacError),
+    Rbac(#[source] RbacError),
     /// A vault name Key Vault does not accept.
     #[error("vault name {name:?} invalid")]
     VaultNameNotValid {
@@ -239,8 +240,8 @@ impl From<azsim_store::StoreError> for ArmError {
     }
 }
 
-impl From<azsim_rbac::RbacError> for ArmError {
-    fn from(error: azsim_rbac::RbacError) -> Self {
+impl From<RbacError> for ArmError {
+    fn from(error: RbacError) -> Self {
         Self::Rbac(error)
     }
 }
@@ -278,7 +279,7 @@ impl ArmError {
             }
             Self::AuthorizationFailed { .. } => (S::FORBIDDEN, "AuthorizationFailed"),
             Self::LinkedAuthorizationFailed { .. } => (S::FORBIDDEN, "LinkedAuthorizationFailed"),
-            Self::Rbac(error) => (error.status(), error.code()),
+            Self::Rbac(error) => rbac_status_and_code(error),
             Self::VaultNameNotValid { .. } => (S::BAD_REQUEST, "VaultNameNotValid"),
             Self::VaultAlreadyExists { .. } => (S::CONFLICT, "VaultAlreadyExists"),
             Self::ApiVersionMissing => (S::BAD_REQUEST, "MissingApiVersionParameter"),
@@ -531,6 +532,32 @@ pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// The status and ARM code of each role-based access control refusal: part of the table of
+/// [`ArmError::status_and_code`], kept apart because the RBAC crate knows no HTTP.
+fn rbac_status_and_code(error: &RbacError) -> (StatusCode, &'static str) {
+    use StatusCode as S;
+    match error {
+        RbacError::RoleAssignmentExists => (S::CONFLICT, "RoleAssignmentExists"),
+        RbacError::RoleAssignmentUpdateNotPermitted => {
+            (S::CONFLICT, "RoleAssignmentUpdateNotPermitted")
+        }
+        RbacError::PrincipalNotFound { .. } => (S::BAD_REQUEST, "PrincipalNotFound"),
+        // The same code for both: a 400 when a new assignment names it, a 404 when it is read.
+        RbacError::RoleDefinitionDoesNotExist { .. } => {
+            (S::BAD_REQUEST, "RoleDefinitionDoesNotExist")
+        }
+        RbacError::RoleDefinitionNotFound { .. } => (S::NOT_FOUND, "RoleDefinitionDoesNotExist"),
+        RbacError::InvalidRoleDefinitionId { .. } => (S::BAD_REQUEST, "InvalidRoleDefinitionId"),
+        RbacError::InvalidRoleAssignmentId { .. } => (S::BAD_REQUEST, "InvalidRoleAssignmentId"),
+        RbacError::InvalidPrincipalId => (S::BAD_REQUEST, "InvalidPrincipalId"),
+        RbacError::RoleAssignmentNotFound { .. } => (S::NOT_FOUND, "RoleAssignmentNotFound"),
+        RbacError::InvalidScope { .. } => (S::BAD_REQUEST, "InvalidScope"),
+        RbacError::UnsupportedRoleAssignmentFilter { .. }
+        | RbacError::UnsupportedRoleDefinitionFilter { .. } => (S::BAD_REQUEST, "UnsupportedQuery"),
+        RbacError::Store(_) => (S::INTERNAL_SERVER_ERROR, "InternalServerError"),
+    }
 }
 
 /// A time as ARM writes it in messages: `M/d/yyyy h:mm:ss tt`, UTC.

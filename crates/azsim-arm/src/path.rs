@@ -203,7 +203,7 @@ impl ArmPath {
             Self::RoleAssignments { scope }
             | Self::RoleAssignment { scope, .. }
             | Self::RoleDefinitions { scope }
-            | Self::RoleDefinition { scope, .. } => azsim_rbac::scope::subscription_of(scope),
+            | Self::RoleDefinition { scope, .. } => scope_subscription(scope),
             Self::Subscription { subscription_id }
             | Self::ResourceGroups { subscription_id }
             | Self::ResourceGroup {
@@ -241,6 +241,23 @@ impl ArmPath {
             }
             | Self::OtherInSubscription { subscription_id } => Some(subscription_id),
         }
+    }
+}
+
+/// A scope as a resource id: the scopes of paths are made of decoded path segments. What is
+/// not a resource id is taken as the root, which only root assignments cover.
+pub(crate) fn scope_id(scope: &str) -> azsim_core::ResourceId {
+    let segments: Vec<&str> = scope.split('/').filter(|s| !s.is_empty()).collect();
+    azsim_core::ResourceId::from_path_segments(&segments)
+        .unwrap_or_else(|_| azsim_core::ResourceId::root())
+}
+
+/// The subscription id of a scope under a subscription, with the casing of the scope.
+fn scope_subscription(scope: &str) -> Option<&str> {
+    let mut segments = scope.split('/').filter(|segment| !segment.is_empty());
+    match (segments.next(), segments.next()) {
+        (Some(first), Some(id)) if first.eq_ignore_ascii_case("subscriptions") => Some(id),
+        _ => None,
     }
 }
 

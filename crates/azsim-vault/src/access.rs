@@ -7,7 +7,7 @@
 //! operations are checked at the secret's own scope, `{vault id}/secrets/{name}`, so an
 //! assignment on one secret grants that secret alone; listing is checked at the vault.
 
-use azsim_core::{FlowEvent, FlowStep};
+use azsim_core::{FlowEvent, FlowStep, ResourceId};
 use azsim_rbac::PermissionKind;
 use azsim_store::vaults::Vault;
 
@@ -51,16 +51,19 @@ impl SecretAction {
 }
 
 /// The vault's ARM id: `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{v}`.
-pub(crate) fn vault_resource_id(vault: &Vault) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
-        vault.subscription_id, vault.resource_group_name, vault.name
+pub(crate) fn vault_resource_id(vault: &Vault) -> ResourceId {
+    ResourceId::resource_group(&vault.subscription_id, &vault.resource_group_name).provider(
+        "Microsoft.KeyVault",
+        "vaults",
+        &vault.name,
     )
 }
 
 /// The scope of one secret: `{vault id}/secrets/{name}`.
-pub(crate) fn secret_scope(vault: &Vault, secret_name: &str) -> String {
-    format!("{}/secrets/{secret_name}", vault_resource_id(vault))
+pub(crate) fn secret_scope(vault: &Vault, secret_name: &str) -> ResourceId {
+    let vault_id = vault_resource_id(vault);
+    // A vault id is a provider resource, so it always takes a child.
+    vault_id.child("secrets", secret_name).unwrap_or(vault_id)
 }
 
 /// Allows the caller `action` at `scope` or refuses with 403 `ForbiddenByRbac`. A managed
@@ -69,7 +72,7 @@ pub(crate) async fn authorize(
     service: &VaultService,
     caller: &Authenticated,
     action: SecretAction,
-    scope: &str,
+    scope: &ResourceId,
 ) -> Result<(), VaultError> {
     let allowed = service
         .authorizer()
@@ -100,7 +103,7 @@ pub(crate) async fn authorize(
         tracing::info!(
             object_id = %caller.claims.oid,
             action = action.data_action(),
-            scope,
+            %scope,
             "vault call denied by RBAC"
         );
         Err(VaultError::ForbiddenByRbac {
@@ -110,7 +113,7 @@ pub(crate) async fn authorize(
 }
 
 /// Key Vault's refusal text, line by line as the real service writes it (resource lower-case).
-fn forbidden_message(caller: &Authenticated, action: SecretAction, scope: &str) -> String {
+fn forbidden_message(caller: &Authenticated, action: SecretAction, scope: &ResourceId) -> String {
     let claims = &caller.claims;
     let vault = &caller.vault;
     format!(
@@ -128,7 +131,7 @@ fn forbidden_message(caller: &Authenticated, action: SecretAction, scope: &str) 
         claims.oid,
         claims.iss,
         action.data_action(),
-        scope.to_lowercase(),
+        scope.as_str().to_lowercase(),
         vault.name,
         vault.location,
     )

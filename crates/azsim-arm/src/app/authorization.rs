@@ -17,7 +17,7 @@ use crate::app::vault::find_in_group as find_vault_in_group;
 use crate::app::{acquire, require_resource_group, require_subscription};
 use crate::auth::Caller;
 use crate::error::ArmError;
-use crate::path::{ArmPath, USER_ASSIGNED_IDENTITY_TYPE, VIRTUAL_MACHINE_TYPE};
+use crate::path::{ArmPath, USER_ASSIGNED_IDENTITY_TYPE, VIRTUAL_MACHINE_TYPE, scope_id};
 use crate::state::ArmState;
 
 /// Creates a role assignment at `scope` (201, `true`) or finds the identical one (200,
@@ -36,7 +36,7 @@ pub async fn role_assignment_put(
     let (assignment, created) = role_assignment_create(
         state.store(),
         state.clock(),
-        scope,
+        &scope_id(scope),
         name,
         &body.properties,
         Some(caller.object_id()),
@@ -64,7 +64,7 @@ pub async fn role_assignment_get(
     scope: &str,
     name: &str,
 ) -> Result<RoleAssignment, ArmError> {
-    Ok(role_assignment_view(state.store(), scope, name).await?)
+    Ok(role_assignment_view(state.store(), &scope_id(scope), name).await?)
 }
 
 /// Deletes a role assignment at `scope`: the deleted one, or `None` if there was none.
@@ -74,7 +74,7 @@ pub async fn role_assignment_remove(
     scope: &str,
     name: &str,
 ) -> Result<Option<RoleAssignment>, ArmError> {
-    Ok(role_assignment_delete(state.store(), scope, name).await?)
+    Ok(role_assignment_delete(state.store(), &scope_id(scope), name).await?)
 }
 
 /// The role assignments at, above and below `scope`, narrowed by `filter`.
@@ -84,12 +84,12 @@ pub async fn role_assignment_find(
     scope: &str,
     filter: Option<&str>,
 ) -> Result<Vec<RoleAssignment>, ArmError> {
-    Ok(role_assignment_list(state.store(), scope, filter).await?)
+    Ok(role_assignment_list(state.store(), &scope_id(scope), filter).await?)
 }
 
 /// One role definition, as read at `scope`.
 pub fn role_definition_get(scope: &str, id: &str) -> Result<RoleDefinition, ArmError> {
-    Ok(role_definition_view(scope, id)?)
+    Ok(role_definition_view(&scope_id(scope), id)?)
 }
 
 /// The role definitions matching `filter`, as read at `scope`.
@@ -97,7 +97,7 @@ pub fn role_definition_find(
     scope: &str,
     filter: Option<&str>,
 ) -> Result<Vec<RoleDefinition>, ArmError> {
-    Ok(role_definition_list(scope, filter)?)
+    Ok(role_definition_list(&scope_id(scope), filter)?)
 }
 
 /// Checks that the subscription, resource group and resource a scope names exist, with the

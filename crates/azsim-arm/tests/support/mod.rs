@@ -114,7 +114,7 @@ impl TestArm {
         let (_, created) = role_assignment_create(
             &store,
             &shared_clock,
-            &format!("/subscriptions/{SUBSCRIPTION}"),
+            &azsim_core::ResourceId::subscription(SUBSCRIPTION),
             &uuid::Uuid::new_v4().to_string(),
             &RoleAssignmentProperties {
                 role_definition_id: azsim_rbac::roles::OWNER.to_owned(),
