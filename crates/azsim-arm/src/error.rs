@@ -16,9 +16,21 @@ use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 use time::OffsetDateTime;
 
+/// The api-versions named when a request's version is rejected (real clients send these).
+pub(crate) const SUPPORTED_API_VERSIONS: [&str; 8] = [
+    "2026-04-01",
+    "2025-04-01",
+    "2024-11-01",
+    "2024-07-01",
+    "2022-12-01",
+    "2021-04-01",
+    "2020-06-01",
+    "2016-02-01",
+];
+
 /// Why a request to the resource API failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ArmError {
+pub(crate) enum ArmError {
     /// The request has no `Authorization` header.
     #[error("authorization header missing")]
     AuthorizationMissing,
@@ -264,7 +276,7 @@ pub(crate) struct LoggedError(pub(crate) Arc<ArmError>);
 
 impl ArmError {
     /// The HTTP status and ARM error code: the one table of the crate.
-    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
         use StatusCode as S;
         match self {
             Self::AuthorizationMissing => (S::UNAUTHORIZED, "AuthenticationFailed"),
@@ -309,7 +321,7 @@ impl ArmError {
     }
 
     /// The message the client sees (ARM's templates where ARM has one).
-    pub fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             Self::AuthorizationMissing => {
                 "Authentication failed. The 'Authorization' header is missing.".to_owned()
@@ -395,7 +407,7 @@ impl ArmError {
             }
             Self::ApiVersionInvalid { version } => format!(
                 "The api-version '{version}' is invalid. The supported versions are '{}'.",
-                crate::extract::SUPPORTED_API_VERSIONS.join(",")
+                SUPPORTED_API_VERSIONS.join(",")
             ),
             Self::InvalidRequestContent { detail } => format!(
                 "The request content was invalid and could not be deserialized: '{detail}'."
