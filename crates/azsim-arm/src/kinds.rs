@@ -5,11 +5,16 @@
 //! `routes::route` matches on [`Kind`] to reach the kind's own handlers. Adding a kind is
 //! one entry here plus its `app/` and `routes/` files (`docs/adding-a-resource-type.md`).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use azsim_core::ResourceId;
 use azsim_rbac::scope::{AUTHORIZATION_NAMESPACE, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS};
+use azsim_store::{Connection, resources, vaults};
 use http::Method;
 
 use crate::error::ArmError;
+use crate::state::ArmState;
 
 /// Which kind a path addresses: what `routes::route` dispatches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +69,14 @@ pub(crate) enum ListScope {
 /// A kind's rule for new names: the error ARM answers for a name it refuses.
 pub(crate) type NameRule = fn(&str) -> Result<(), ArmError>;
 
+/// What [`Exists`] returns: boxed, because the table holds plain function pointers.
+pub(crate) type ExistsFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<bool, ArmError>> + Send + 'a>>;
+
+/// Whether the item `name` of a provider kind exists in the resource group whose row is given.
+pub(crate) type Exists =
+    for<'a> fn(&'a ArmState, &'a mut Connection, i64, &'a str) -> ExistsFuture<'a>;
+
 /// One kind of resource, as the API serves it.
 #[derive(Debug)]
 pub(crate) struct ResourceKind {
@@ -87,6 +100,9 @@ pub(crate) struct ResourceKind {
     pub(crate) visible_by_any_assignment: bool,
     /// The kind's rule for new names, if it has one.
     pub(crate) name_rule: Option<NameRule>,
+    /// How to find an item in its resource group (provider kinds), for the scope check of
+    /// role assignments.
+    pub(crate) exists: Option<Exists>,
     /// The error for an item that does not exist.
     pub(crate) not_found: fn(&ResourceId) -> ArmError,
 }
@@ -175,6 +191,7 @@ pub(crate) static SUBSCRIPTION: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Root],
     visible_by_any_assignment: true,
     name_rule: None,
+    exists: None,
     not_found: |id| ArmError::SubscriptionNotFound {
         subscription_id: id.subscription_id().unwrap_or_default().to_owned(),
     },
@@ -197,6 +214,7 @@ pub(crate) static RESOURCE_GROUP: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Subscription],
     visible_by_any_assignment: false,
     name_rule: Some(crate::names::check_resource_group_name),
+    exists: None,
     not_found: |id| ArmError::ResourceGroupNotFound {
         name: id.resource_group_name().unwrap_or_default().to_owned(),
     },
@@ -213,6 +231,7 @@ pub(crate) static VIRTUAL_MACHINE: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Subscription, ListScope::ResourceGroup],
     visible_by_any_assignment: false,
     name_rule: None,
+    exists: Some(virtual_machine_exists),
     not_found: |id| resource_not_found(&VIRTUAL_MACHINE, id),
 };
 
@@ -227,6 +246,7 @@ pub(crate) static USER_ASSIGNED_IDENTITY: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Subscription, ListScope::ResourceGroup],
     visible_by_any_assignment: false,
     name_rule: Some(crate::names::check_identity_name),
+    exists: Some(user_assigned_identity_exists),
     not_found: |id| resource_not_found(&USER_ASSIGNED_IDENTITY, id),
 };
 
@@ -241,6 +261,7 @@ pub(crate) static VAULT: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Subscription, ListScope::ResourceGroup],
     visible_by_any_assignment: false,
     name_rule: Some(crate::names::check_vault_name),
+    exists: Some(vault_exists),
     not_found: |id| resource_not_found(&VAULT, id),
 };
 
@@ -255,6 +276,7 @@ pub(crate) static VAULT_SECRET: ResourceKind = ResourceKind {
     list_scopes: &[],
     visible_by_any_assignment: false,
     name_rule: None,
+    exists: None,
     not_found: |id| resource_not_found(&VAULT_SECRET, id),
 };
 
@@ -269,6 +291,7 @@ pub(crate) static ROLE_ASSIGNMENT: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Any],
     visible_by_any_assignment: false,
     name_rule: None,
+    exists: None,
     not_found: |id| {
         azsim_rbac::RbacError::RoleAssignmentNotFound {
             name: id.name().unwrap_or_default().to_owned(),
@@ -288,6 +311,7 @@ pub(crate) static ROLE_DEFINITION: ResourceKind = ResourceKind {
     list_scopes: &[ListScope::Any],
     visible_by_any_assignment: false,
     name_rule: None,
+    exists: None,
     not_found: |id| {
         azsim_rbac::RbacError::RoleDefinitionNotFound {
             role_definition_id: id.name().unwrap_or_default().to_owned(),
@@ -318,6 +342,49 @@ pub(crate) fn known_namespace(namespace: &str) -> Option<&'static str> {
         .filter(|kind| !matches!(kind.placement, Placement::Root | Placement::Subscription))
         .map(|kind| kind.namespace)
         .find(|known| known.eq_ignore_ascii_case(namespace))
+}
+
+fn virtual_machine_exists<'a>(
+    _state: &'a ArmState,
+    conn: &'a mut Connection,
+    resource_group_row: i64,
+    name: &'a str,
+) -> ExistsFuture<'a> {
+    Box::pin(async move {
+        Ok(
+            resources::find_virtual_machine(conn, resource_group_row, name)
+                .await?
+                .is_some(),
+        )
+    })
+}
+
+fn user_assigned_identity_exists<'a>(
+    state: &'a ArmState,
+    conn: &'a mut Connection,
+    resource_group_row: i64,
+    name: &'a str,
+) -> ExistsFuture<'a> {
+    Box::pin(async move {
+        Ok(state
+            .msrp()
+            .user_assigned_identity(conn, resource_group_row, name)
+            .await?
+            .is_some())
+    })
+}
+
+fn vault_exists<'a>(
+    _state: &'a ArmState,
+    conn: &'a mut Connection,
+    resource_group_row: i64,
+    name: &'a str,
+) -> ExistsFuture<'a> {
+    Box::pin(async move {
+        Ok(vaults::find_vault(conn, resource_group_row, name)
+            .await?
+            .is_some())
+    })
 }
 
 /// ARM's `ResourceNotFound` for an item of a provider kind.

@@ -11,10 +11,9 @@ use azsim_rbac::{
     role_assignment_delete, role_assignment_list, role_assignment_view, role_definition_list,
     role_definition_view,
 };
-use azsim_store::resources;
 
 use crate::error::ArmError;
-use crate::kinds::{Kind, Placement, ResourceKind};
+use crate::kinds::{Placement, ResourceKind};
 use crate::lookup::{acquire, require_resource_group};
 use crate::path::ArmPath;
 use crate::request::ArmRequest;
@@ -144,11 +143,10 @@ async fn require_scope(
     };
     match kind.placement {
         // Role assignments and definitions as scopes name nothing the API must find.
-        Placement::Root | Placement::Extension => Ok(()),
+        Placement::Extension => Ok(()),
+        // The subscription was read with the request.
+        Placement::Root => request.require_subscription().map(|_| ()),
         Placement::Subscription | Placement::ResourceGroup | Placement::Child(_) => {
-            if kind.kind == Kind::Subscription {
-                return request.require_subscription().map(|_| ());
-            }
             require_item(state, request, scope, kind).await
         }
     }
@@ -170,26 +168,13 @@ async fn require_item(
         (Placement::Child(parent), Some(resource)) => (parent.descriptor(), resource),
         _ => (kind, id.clone()),
     };
-    let name = resource.name().unwrap_or_default();
-    let row = group.resource_group_row;
-    let exists = match kind.kind {
-        Kind::VirtualMachine => resources::find_virtual_machine(&mut conn, row, name)
-            .await?
-            .is_some(),
-        Kind::UserAssignedIdentity => state
-            .msrp()
-            .user_assigned_identity(&mut conn, row, name)
-            .await?
-            .is_some(),
-        Kind::Vault => azsim_store::vaults::find_vault(&mut conn, row, name)
-            .await?
-            .is_some(),
+    let exists = match kind.exists {
+        Some(exists) => {
+            let name = resource.name().unwrap_or_default();
+            exists(state, &mut conn, group.resource_group_row, name).await?
+        }
         // The group itself was found above.
-        Kind::ResourceGroup
-        | Kind::Subscription
-        | Kind::VaultSecret
-        | Kind::RoleAssignment
-        | Kind::RoleDefinition => true,
+        None => true,
     };
     if exists {
         Ok(())
