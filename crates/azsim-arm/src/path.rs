@@ -64,10 +64,26 @@ impl ArmPath {
             return Self::Other;
         };
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        if let Some(extension) = parse_extension(&segments) {
+        Self::from_segments(&segments)
+    }
+
+    /// What a resource id addresses, classified as a request path to it would be. Its
+    /// segments are taken as they are: an id's names are not percent-encoded.
+    pub(crate) fn of_id(id: &ResourceId) -> Self {
+        let segments: Vec<&str> = id
+            .as_str()
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .collect();
+        Self::from_segments(&segments)
+    }
+
+    /// Classifies decoded path segments against the table of kinds.
+    fn from_segments(segments: &[&str]) -> Self {
+        if let Some(extension) = parse_extension(segments) {
             return extension;
         }
-        match segments.as_slice() {
+        match segments {
             [subscriptions] if is(subscriptions, "subscriptions") => Self::Collection {
                 parent: ResourceId::root(),
                 kind: Kind::Subscription,
@@ -100,11 +116,6 @@ impl ArmPath {
             Self::Collection { kind, .. } | Self::Item { kind, .. } => Some(kind.descriptor()),
             _ => None,
         }
-    }
-
-    /// What a resource id addresses, classified as a request path to it would be.
-    pub(crate) fn of_id(id: &ResourceId) -> Self {
-        Self::parse(id.as_str())
     }
 }
 

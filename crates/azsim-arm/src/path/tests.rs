@@ -304,3 +304,26 @@ fn other_authorization_types_are_unknown_resource_types() {
         }
     );
 }
+
+#[test]
+fn ids_classify_like_their_paths_without_decoding_names() {
+    let vault =
+        ResourceId::resource_group(SUB, "rg").provider("Microsoft.KeyVault", "vaults", "kv");
+    let secret = vault.child("secrets", "a%41").unwrap();
+    assert_eq!(
+        ArmPath::of_id(&secret),
+        ArmPath::Item {
+            id: secret.clone(),
+            kind: Kind::VaultSecret
+        }
+    );
+    assert_eq!(
+        ArmPath::of_id(&secret).kind().map(|kind| kind.kind),
+        Some(Kind::VaultSecret)
+    );
+    let ArmPath::Item { id, .. } = ArmPath::of_id(&secret) else {
+        unreachable!("an item")
+    };
+    assert_eq!(id.name(), Some("a%41"));
+    assert_eq!(ArmPath::of_id(&ResourceId::root()), ArmPath::Other);
+}
