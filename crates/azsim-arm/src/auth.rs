@@ -2,49 +2,57 @@
 //!
 //! The token must be a valid token of the token service for a management audience, and for a
 //! path inside a subscription it must come from the tenant the subscription trusts. The
-//! validated claims travel to handlers as the [`Caller`] request extension.
+//! validated claims travel to handlers as the [`Caller`] of the request's `ArmRequest`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use azsim_core::audience::MANAGEMENT_AUDIENCES;
-use azsim_core::{FlowEvent, FlowStep};
 use azsim_entra::{AccessTokenClaims, TokenValidationError};
-use azsim_http::RequestContext;
+use azsim_store::resources::Subscription;
 use http::{HeaderMap, header};
 
 use crate::error::ArmError;
-use crate::path::ArmPath;
 use crate::state::ArmState;
 
 /// Who is calling: the claims of the caller's validated access token.
 #[derive(Clone)]
-pub struct Caller {
+pub(crate) struct Caller {
     claims: Arc<AccessTokenClaims>,
 }
 
 impl Caller {
     /// The validated token's claims.
-    pub fn claims(&self) -> &AccessTokenClaims {
+    pub(crate) fn claims(&self) -> &AccessTokenClaims {
         &self.claims
     }
 
     /// The caller's tenant (`tid`).
-    pub fn tenant_id(&self) -> &str {
+    pub(crate) fn tenant_id(&self) -> &str {
         &self.claims.tid
     }
 
     /// The caller's client id (`appid`).
-    pub fn app_id(&self) -> &str {
+    pub(crate) fn app_id(&self) -> &str {
         &self.claims.appid
     }
 
     /// The caller's object id (`oid`): the principal role assignments name.
-    pub fn object_id(&self) -> &str {
+    pub(crate) fn object_id(&self) -> &str {
         &self.claims.oid
+    }
+
+    /// A subscription accepts only tokens of the tenant it trusts.
+    pub(crate) fn check_tenant(&self, subscription: &Subscription) -> Result<(), ArmError> {
+        let claims = &self.claims;
+        if subscription.tenant_id.eq_ignore_ascii_case(&claims.tid) {
+            return Ok(());
+        }
+        Err(ArmError::TokenWrongTenant {
+            issuer: claims.iss.clone(),
+            expected_issuer: claims.iss.replace(&claims.tid, &subscription.tenant_id),
+            expected_tenant: subscription.tenant_id.clone(),
+        })
     }
 }
 
@@ -60,37 +68,17 @@ impl fmt::Debug for Caller {
     }
 }
 
-/// Middleware: authenticates the request or answers 401 with ARM's codes and challenge.
+/// Validates the request's bearer token: the caller, or the 401 ARM answers.
 pub(crate) async fn authenticate(
-    State(state): State<ArmState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    // Only the headers and path cross the await: a request body is not `Sync`.
-    let result = caller_of(&state, request.headers(), request.uri().path()).await;
-    match result {
-        Ok(caller) => {
-            if let Some(resource_id) = &caller.claims.xms_mirid {
-                record_use_token(&state, &request, resource_id);
-            }
-            request.extensions_mut().insert(caller);
-            next.run(request).await
-        }
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn caller_of(state: &ArmState, headers: &HeaderMap, path: &str) -> Result<Caller, ArmError> {
+    state: &ArmState,
+    headers: &HeaderMap,
+) -> Result<Caller, ArmError> {
     let token = bearer_token(headers)?;
     let claims = state
         .validator()
         .validate(token, &MANAGEMENT_AUDIENCES)
         .await
         .map_err(token_error)?;
-    let path = ArmPath::parse(path);
-    if let Some(subscription_id) = path.subscription_id() {
-        check_subscription_tenant(state, subscription_id, &claims).await?;
-    }
     tracing::debug!(client_id = %claims.appid, tenant_id = %claims.tid, "caller authenticated");
     Ok(Caller {
         claims: Arc::new(claims),
@@ -135,51 +123,6 @@ fn token_error(error: TokenValidationError) -> ArmError {
         // The validator could not read keys or tenants: our failure, not the caller's.
         unavailable @ TokenValidationError::Unavailable(_) => ArmError::Validator(unavailable),
     }
-}
-
-/// A subscription accepts only tokens of the tenant it trusts. A subscription that does not
-/// exist is left to the handler, which answers `SubscriptionNotFound` as ARM does.
-async fn check_subscription_tenant(
-    state: &ArmState,
-    subscription_id: &str,
-    claims: &AccessTokenClaims,
-) -> Result<(), ArmError> {
-    if uuid::Uuid::try_parse(subscription_id).is_err() {
-        return Ok(());
-    }
-    let mut conn = crate::app::acquire(state).await?;
-    let subscription =
-        azsim_store::resources::find_subscription(&mut conn, subscription_id).await?;
-    match subscription {
-        Some(subscription) if !subscription.tenant_id.eq_ignore_ascii_case(&claims.tid) => {
-            Err(ArmError::TokenWrongTenant {
-                issuer: claims.iss.clone(),
-                expected_issuer: claims.iss.replace(&claims.tid, &subscription.tenant_id),
-                expected_tenant: subscription.tenant_id,
-            })
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Step 7 of the flow: a managed identity's token reached the resource API.
-fn record_use_token(state: &ArmState, request: &Request, resource_id: &str) {
-    let correlation_id = request
-        .extensions()
-        .get::<RequestContext>()
-        .map(|context| context.correlation_id.clone())
-        .unwrap_or_default();
-    state.events().record(FlowEvent {
-        source: resource_id.to_owned(),
-        target: "arm".to_owned(),
-        step: Some(FlowStep::UseToken),
-        correlation_id,
-        summary: format!(
-            "managed identity calls the resource API: {} {}",
-            request.method(),
-            request.uri().path()
-        ),
-    });
 }
 
 #[cfg(test)]

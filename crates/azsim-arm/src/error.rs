@@ -11,13 +11,26 @@ use axum::Json;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use azsim_rbac::RbacError;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 use time::OffsetDateTime;
 
+/// The api-versions named when a request's version is rejected (real clients send these).
+pub(crate) const SUPPORTED_API_VERSIONS: [&str; 8] = [
+    "2026-04-01",
+    "2025-04-01",
+    "2024-11-01",
+    "2024-07-01",
+    "2022-12-01",
+    "2021-04-01",
+    "2020-06-01",
+    "2016-02-01",
+];
+
 /// Why a request to the resource API failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ArmError {
+pub(crate) enum ArmError {
     /// The request has no `Authorization` header.
     #[error("authorization header missing")]
     AuthorizationMissing,
@@ -82,7 +95,7 @@ pub enum ArmError {
     },
     /// A role-based access control operation refused the request (or failed).
     #[error("role-based access control operation failed")]
-    Rbac(#[source] azsim_rbac::RbacError),
+    Rbac(#[source] RbacError),
     /// A vault name Key Vault does not accept.
     #[error("vault name {name:?} invalid")]
     VaultNameNotValid {
@@ -239,8 +252,8 @@ impl From<azsim_store::StoreError> for ArmError {
     }
 }
 
-impl From<azsim_rbac::RbacError> for ArmError {
-    fn from(error: azsim_rbac::RbacError) -> Self {
+impl From<RbacError> for ArmError {
+    fn from(error: RbacError) -> Self {
         Self::Rbac(error)
     }
 }
@@ -263,7 +276,7 @@ pub(crate) struct LoggedError(pub(crate) Arc<ArmError>);
 
 impl ArmError {
     /// The HTTP status and ARM error code: the one table of the crate.
-    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
         use StatusCode as S;
         match self {
             Self::AuthorizationMissing => (S::UNAUTHORIZED, "AuthenticationFailed"),
@@ -278,7 +291,7 @@ impl ArmError {
             }
             Self::AuthorizationFailed { .. } => (S::FORBIDDEN, "AuthorizationFailed"),
             Self::LinkedAuthorizationFailed { .. } => (S::FORBIDDEN, "LinkedAuthorizationFailed"),
-            Self::Rbac(error) => (error.status(), error.code()),
+            Self::Rbac(error) => rbac_status_and_code(error),
             Self::VaultNameNotValid { .. } => (S::BAD_REQUEST, "VaultNameNotValid"),
             Self::VaultAlreadyExists { .. } => (S::CONFLICT, "VaultAlreadyExists"),
             Self::ApiVersionMissing => (S::BAD_REQUEST, "MissingApiVersionParameter"),
@@ -308,7 +321,7 @@ impl ArmError {
     }
 
     /// The message the client sees (ARM's templates where ARM has one).
-    pub fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             Self::AuthorizationMissing => {
                 "Authentication failed. The 'Authorization' header is missing.".to_owned()
@@ -394,7 +407,7 @@ impl ArmError {
             }
             Self::ApiVersionInvalid { version } => format!(
                 "The api-version '{version}' is invalid. The supported versions are '{}'.",
-                crate::extract::SUPPORTED_API_VERSIONS.join(",")
+                SUPPORTED_API_VERSIONS.join(",")
             ),
             Self::InvalidRequestContent { detail } => format!(
                 "The request content was invalid and could not be deserialized: '{detail}'."
@@ -531,6 +544,32 @@ pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// The status and ARM code of each role-based access control refusal: part of the table of
+/// [`ArmError::status_and_code`], kept apart because the RBAC crate knows no HTTP.
+fn rbac_status_and_code(error: &RbacError) -> (StatusCode, &'static str) {
+    use StatusCode as S;
+    match error {
+        RbacError::RoleAssignmentExists => (S::CONFLICT, "RoleAssignmentExists"),
+        RbacError::RoleAssignmentUpdateNotPermitted => {
+            (S::CONFLICT, "RoleAssignmentUpdateNotPermitted")
+        }
+        RbacError::PrincipalNotFound { .. } => (S::BAD_REQUEST, "PrincipalNotFound"),
+        // The same code for both: a 400 when a new assignment names it, a 404 when it is read.
+        RbacError::RoleDefinitionDoesNotExist { .. } => {
+            (S::BAD_REQUEST, "RoleDefinitionDoesNotExist")
+        }
+        RbacError::RoleDefinitionNotFound { .. } => (S::NOT_FOUND, "RoleDefinitionDoesNotExist"),
+        RbacError::InvalidRoleDefinitionId { .. } => (S::BAD_REQUEST, "InvalidRoleDefinitionId"),
+        RbacError::InvalidRoleAssignmentId { .. } => (S::BAD_REQUEST, "InvalidRoleAssignmentId"),
+        RbacError::InvalidPrincipalId => (S::BAD_REQUEST, "InvalidPrincipalId"),
+        RbacError::RoleAssignmentNotFound { .. } => (S::NOT_FOUND, "RoleAssignmentNotFound"),
+        RbacError::InvalidScope { .. } => (S::BAD_REQUEST, "InvalidScope"),
+        RbacError::UnsupportedRoleAssignmentFilter { .. }
+        | RbacError::UnsupportedRoleDefinitionFilter { .. } => (S::BAD_REQUEST, "UnsupportedQuery"),
+        RbacError::Store(_) => (S::INTERNAL_SERVER_ERROR, "InternalServerError"),
+    }
 }
 
 /// A time as ARM writes it in messages: `M/d/yyyy h:mm:ss tt`, UTC.

@@ -8,18 +8,6 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ArmError;
 
-/// The api-versions named when a request's version is rejected (real clients send these).
-pub const SUPPORTED_API_VERSIONS: [&str; 8] = [
-    "2026-04-01",
-    "2025-04-01",
-    "2024-11-01",
-    "2024-07-01",
-    "2022-12-01",
-    "2021-04-01",
-    "2020-06-01",
-    "2016-02-01",
-];
-
 /// The largest body the API reads; ARM's own limit is 4 MiB.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
@@ -29,11 +17,11 @@ const BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// an allow-list (new SDKs send new versions all the time); it only rejects values that
 /// cannot be versions at all, as ARM does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiVersion(pub String);
+pub(crate) struct ApiVersion(pub(crate) String);
 
 impl ApiVersion {
     /// Reads the version from a query string (`None` when the URI has none).
-    pub fn from_query(query: Option<&str>) -> Result<Self, ArmError> {
+    pub(crate) fn from_query(query: Option<&str>) -> Result<Self, ArmError> {
         let version = query
             .into_iter()
             .flat_map(|query| url::form_urlencoded::parse(query.as_bytes()))
@@ -49,7 +37,7 @@ impl ApiVersion {
     }
 
     /// The version as sent.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -67,11 +55,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
 /// The content type is not checked: ARM parses whatever arrives, and some clients send JSON
 /// as `text/plain`. Unknown fields are tolerated, as ARM tolerates them.
 #[derive(Debug, Clone)]
-pub struct ArmJson<T>(pub T);
+pub(crate) struct ArmJson<T>(pub(crate) T);
 
 impl<T: DeserializeOwned> ArmJson<T> {
     /// Reads and parses a request body.
-    pub async fn from_body(body: Body) -> Result<Self, ArmError> {
+    pub(crate) async fn from_body(body: Body) -> Result<Self, ArmError> {
         let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
             ArmError::InvalidRequestContent {
                 detail: format!(
@@ -83,7 +71,7 @@ impl<T: DeserializeOwned> ArmJson<T> {
     }
 
     /// Parses a body already read.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ArmError> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, ArmError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ArmError::InvalidRequestContent {
                 detail: "The request content is empty.".to_owned(),

@@ -5,29 +5,32 @@
 //!
 //! # Layout
 //! - [`router`] and [`ArmState`]: the API as an axum router and the state it shares.
-//! - [`error`]: [`ArmError`], the one place errors become ARM's envelope.
-//! - [`extract`]: the `api-version` and JSON body extractors.
-//! - [`path`]: request paths parsed case-insensitively into [`ArmPath`], and resource ids.
-//! - [`auth`]: bearer-token authentication and the [`Caller`] extension.
-//! - `access` (private): the role-based access check every request passes.
-//! - [`app`]: the operations; `routes` (private) holds the thin HTTP handlers.
+//! - `request`: the middleware that authenticates, parses the path and reads the
+//!   subscription once, into an `ArmRequest` (`auth` validates the token).
+//! - `kinds`: the one table of resource kinds; `path`: request paths parsed against it;
+//!   `names`: the kinds' name rules.
+//! - `access`: the role-based access check every request passes.
+//! - `routes`: the thin HTTP handlers, one file per kind; `app`: the operations;
+//!   `lookup`: the store look-ups operations start with.
+//! - `error`: `ArmError`, the one place errors become ARM's envelope; `extract`: the
+//!   `api-version` and JSON body extractors.
 
 mod access;
-pub mod app;
-pub mod auth;
-pub mod error;
-pub mod extract;
-pub mod path;
+mod app;
+mod auth;
+mod error;
+mod extract;
+mod kinds;
+mod lookup;
+mod names;
+mod path;
+mod request;
 mod routes;
 mod state;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 
-pub use auth::Caller;
-pub use error::ArmError;
-pub use extract::{ApiVersion, ArmJson};
-pub use path::ArmPath;
 pub use state::{ArmConfig, ArmState};
 
 /// The resource API. Every request gets ARM's request ids, is authenticated, is routed by
@@ -36,7 +39,7 @@ pub use state::{ArmConfig, ArmState};
 pub fn router(state: ArmState) -> Router {
     Router::new()
         .fallback(routes::dispatch)
-        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(from_fn_with_state(state.clone(), request::arm_request))
         .layer(from_fn(error::log_errors))
         .layer(from_fn(|request, next| {
             azsim_http::with_request_context("arm", request, next)

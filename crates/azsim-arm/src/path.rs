@@ -1,155 +1,35 @@
-//! Request paths as typed ARM resource addresses, matched case-insensitively, and the
-//! canonical resource ids the API answers with.
+//! Request paths as typed ARM addresses over [`ResourceId`], matched case-insensitively.
 //!
 //! ARM compares every fixed segment (`resourceGroups`, `providers`, namespaces, types) without
 //! regard to case, and clients rely on it: `azure-mgmt-resource` sends `resourcegroups`, the
-//! compute client `resourceGroups`. So the API routes by parsing the path here rather than
-//! with case-sensitive route patterns.
+//! compute client `resourceGroups`. So the API routes by parsing the path here, against the
+//! table of kinds ([`crate::kinds`]), rather than with case-sensitive route patterns. Ids are
+//! built in canonical casing; names keep the caller's.
 
-/// The namespace of the compute provider.
-pub const COMPUTE_NAMESPACE: &str = "Microsoft.Compute";
+use azsim_core::ResourceId;
 
-/// The type of virtual machines, as written in bodies.
-pub const VIRTUAL_MACHINE_TYPE: &str = "Microsoft.Compute/virtualMachines";
-
-/// The namespace of the managed-identity provider.
-pub const MANAGED_IDENTITY_NAMESPACE: &str = "Microsoft.ManagedIdentity";
-
-/// The type of user-assigned identities, as written in bodies.
-pub const USER_ASSIGNED_IDENTITY_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
-
-/// The type of resource groups, as written in bodies.
-pub const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
-
-/// The namespace of the vault provider.
-pub const KEY_VAULT_NAMESPACE: &str = "Microsoft.KeyVault";
-
-/// The type of vaults, as written in bodies.
-pub const VAULT_TYPE: &str = "Microsoft.KeyVault/vaults";
-
-/// The namespace of role-based access control, an extension of any scope.
-pub const AUTHORIZATION_NAMESPACE: &str = "Microsoft.Authorization";
+use crate::kinds::{self, Kind, ListScope, Placement, ResourceKind};
 
 /// What a request path addresses. Names are percent-decoded and keep the caller's casing.
+///
+/// Role assignments and role definitions are extension resources: their collections hang
+/// under any scope (`{scope}/providers/Microsoft.Authorization/roleAssignments`), so their
+/// `parent` is that scope, and an item's id is the extension id, whose parent is the scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ArmPath {
-    /// `/subscriptions`
-    Subscriptions,
-    /// `/subscriptions/{sub}`
-    Subscription {
-        /// The subscription id.
-        subscription_id: String,
+pub(crate) enum ArmPath {
+    /// The items of `kind` under `parent` (`/subscriptions` has the root as parent).
+    Collection {
+        /// Where the collection hangs: the root, a subscription, a group or any scope.
+        parent: ResourceId,
+        /// The kind of its items.
+        kind: Kind,
     },
-    /// `/subscriptions/{sub}/resourcegroups`
-    ResourceGroups {
-        /// The subscription id.
-        subscription_id: String,
-    },
-    /// `/subscriptions/{sub}/resourcegroups/{rg}`
-    ResourceGroup {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-    },
-    /// `/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines`
-    SubscriptionVirtualMachines {
-        /// The subscription id.
-        subscription_id: String,
-    },
-    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines`
-    VirtualMachines {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-    },
-    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{vm}`
-    VirtualMachine {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-        /// The VM name.
-        name: String,
-    },
-    /// `/subscriptions/{sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`
-    SubscriptionUserAssignedIdentities {
-        /// The subscription id.
-        subscription_id: String,
-    },
-    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`
-    UserAssignedIdentities {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-    },
-    /// `.../resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}`
-    UserAssignedIdentity {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-        /// The identity's name.
-        name: String,
-    },
-    /// `/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults`
-    SubscriptionVaults {
-        /// The subscription id.
-        subscription_id: String,
-    },
-    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults`
-    Vaults {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-    },
-    /// `.../resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}`
-    Vault {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-        /// The vault's name.
-        name: String,
-    },
-    /// `.../providers/Microsoft.KeyVault/vaults/{vault}/secrets/{name}`: not served by the
-    /// resource API (secrets live in the vault's data plane), but a scope roles are assigned at.
-    VaultSecret {
-        /// The subscription id.
-        subscription_id: String,
-        /// The resource group name.
-        resource_group: String,
-        /// The vault's name.
-        vault: String,
-        /// The secret's name.
-        name: String,
-    },
-    /// `{scope}/providers/Microsoft.Authorization/roleAssignments`
-    RoleAssignments {
-        /// The scope the assignments are listed at (`/` for the root).
-        scope: String,
-    },
-    /// `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`
-    RoleAssignment {
-        /// The scope of the assignment (`/` for the root).
-        scope: String,
-        /// The assignment's name (a GUID).
-        name: String,
-    },
-    /// `{scope}/providers/Microsoft.Authorization/roleDefinitions`
-    RoleDefinitions {
-        /// The scope the definitions are read at.
-        scope: String,
-    },
-    /// `{scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`
-    RoleDefinition {
-        /// The scope the definition is read at.
-        scope: String,
-        /// The role definition's GUID.
-        id: String,
+    /// One item of `kind`.
+    Item {
+        /// Its id, in canonical casing.
+        id: ResourceId,
+        /// Its kind.
+        kind: Kind,
     },
     /// A provider path whose namespace the cloud does not serve.
     UnknownNamespace {
@@ -179,16 +59,35 @@ pub enum ArmPath {
 impl ArmPath {
     /// Parses a request path (without query). Never fails: what is not understood is
     /// [`ArmPath::Other`] or one of the `Unknown*` kinds, which the router answers with 404.
-    pub fn parse(path: &str) -> Self {
+    pub(crate) fn parse(path: &str) -> Self {
         let Some(segments) = decode_segments(path) else {
             return Self::Other;
         };
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        if let Some(extension) = extension::parse(&segments) {
+        Self::from_segments(&segments)
+    }
+
+    /// What a resource id addresses, classified as a request path to it would be. Its
+    /// segments are taken as they are: an id's names are not percent-encoded.
+    pub(crate) fn of_id(id: &ResourceId) -> Self {
+        let segments: Vec<&str> = id
+            .as_str()
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .collect();
+        Self::from_segments(&segments)
+    }
+
+    /// Classifies decoded path segments against the table of kinds.
+    fn from_segments(segments: &[&str]) -> Self {
+        if let Some(extension) = parse_extension(segments) {
             return extension;
         }
-        match segments.as_slice() {
-            [subscriptions] if is(subscriptions, "subscriptions") => Self::Subscriptions,
+        match segments {
+            [subscriptions] if is(subscriptions, "subscriptions") => Self::Collection {
+                parent: ResourceId::root(),
+                kind: Kind::Subscription,
+            },
             [subscriptions, subscription_id, rest @ ..] if is(subscriptions, "subscriptions") => {
                 parse_in_subscription(subscription_id, rest)
             }
@@ -197,219 +96,153 @@ impl ArmPath {
     }
 
     /// The subscription the path is in, if any.
-    pub fn subscription_id(&self) -> Option<&str> {
+    pub(crate) fn subscription_id(&self) -> Option<&str> {
         match self {
-            Self::Subscriptions | Self::Other => None,
-            Self::RoleAssignments { scope }
-            | Self::RoleAssignment { scope, .. }
-            | Self::RoleDefinitions { scope }
-            | Self::RoleDefinition { scope, .. } => azsim_rbac::scope::subscription_of(scope),
-            Self::Subscription { subscription_id }
-            | Self::ResourceGroups { subscription_id }
-            | Self::ResourceGroup {
-                subscription_id, ..
-            }
-            | Self::SubscriptionVirtualMachines { subscription_id }
-            | Self::VirtualMachines {
-                subscription_id, ..
-            }
-            | Self::VirtualMachine {
-                subscription_id, ..
-            }
-            | Self::SubscriptionUserAssignedIdentities { subscription_id }
-            | Self::UserAssignedIdentities {
-                subscription_id, ..
-            }
-            | Self::UserAssignedIdentity {
-                subscription_id, ..
-            }
-            | Self::SubscriptionVaults { subscription_id }
-            | Self::Vaults {
-                subscription_id, ..
-            }
-            | Self::Vault {
-                subscription_id, ..
-            }
-            | Self::VaultSecret {
-                subscription_id, ..
-            }
-            | Self::UnknownNamespace {
+            Self::Collection { parent: id, .. } | Self::Item { id, .. } => id.subscription_id(),
+            Self::UnknownNamespace {
                 subscription_id, ..
             }
             | Self::UnknownResourceType {
                 subscription_id, ..
             }
             | Self::OtherInSubscription { subscription_id } => Some(subscription_id),
+            Self::Other => None,
+        }
+    }
+
+    /// The kind addressed (item or collection), if any.
+    pub(crate) fn kind(&self) -> Option<&'static ResourceKind> {
+        match self {
+            Self::Collection { kind, .. } | Self::Item { kind, .. } => Some(kind.descriptor()),
+            _ => None,
         }
     }
 }
 
-/// The id of a subscription.
-pub fn subscription_id_path(subscription_id: &str) -> String {
-    format!("/subscriptions/{subscription_id}")
-}
-
-/// The id of a resource group.
-pub fn resource_group_id(subscription_id: &str, resource_group: &str) -> String {
-    format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}")
-}
-
-/// The id of a virtual machine (also its system-assigned identity's `xms_mirid`).
-pub fn virtual_machine_id(subscription_id: &str, resource_group: &str, name: &str) -> String {
-    format!(
-        "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/\
-         {VIRTUAL_MACHINE_TYPE}/{name}"
-    )
-}
-
-/// The id of a vault.
-pub fn vault_id(subscription_id: &str, resource_group: &str, name: &str) -> String {
-    format!(
-        "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/\
-         {VAULT_TYPE}/{name}"
-    )
+/// A role assignment or role definition path after any scope: the innermost `providers`
+/// segment decides, so a scope may itself be any resource id.
+fn parse_extension(segments: &[&str]) -> Option<ArmPath> {
+    let at = segments
+        .iter()
+        .rposition(|segment| is(segment, "providers"))?;
+    let (scope_segments, rest) = segments.split_at(at);
+    let (namespace, type_name, name) = match rest {
+        [_, namespace, type_name] => (*namespace, *type_name, None),
+        [_, namespace, type_name, name] => (*namespace, *type_name, Some(*name)),
+        _ => return None,
+    };
+    let kind = kinds::find(namespace, type_name, |placement| {
+        placement == Placement::Extension
+    })?;
+    // A scope that is not a resource id is no scope the API serves.
+    let Ok(scope) = ResourceId::from_path_segments(scope_segments) else {
+        return Some(ArmPath::Other);
+    };
+    Some(match name {
+        None => ArmPath::Collection {
+            parent: scope,
+            kind: kind.kind,
+        },
+        Some(name) => ArmPath::Item {
+            id: scope.provider(kind.namespace, kind.type_name, name),
+            kind: kind.kind,
+        },
+    })
 }
 
 fn parse_in_subscription(subscription_id: &str, rest: &[&str]) -> ArmPath {
-    let subscription_id = subscription_id.to_owned();
+    let subscription = ResourceId::subscription(subscription_id);
     match rest {
-        [] => ArmPath::Subscription { subscription_id },
-        [groups] if is(groups, "resourcegroups") => ArmPath::ResourceGroups { subscription_id },
-        [groups, resource_group] if is(groups, "resourcegroups") => ArmPath::ResourceGroup {
-            subscription_id,
-            resource_group: (*resource_group).to_owned(),
+        [] => ArmPath::Item {
+            id: subscription,
+            kind: Kind::Subscription,
+        },
+        [groups] if is(groups, "resourcegroups") => ArmPath::Collection {
+            parent: subscription,
+            kind: Kind::ResourceGroup,
+        },
+        [groups, resource_group] if is(groups, "resourcegroups") => ArmPath::Item {
+            id: ResourceId::resource_group(subscription_id, resource_group),
+            kind: Kind::ResourceGroup,
         },
         [groups, resource_group, providers, namespace, type_path @ ..]
             if is(groups, "resourcegroups") && is(providers, "providers") =>
         {
-            parse_provider_path(subscription_id, Some(resource_group), namespace, type_path)
+            let group = ResourceId::resource_group(subscription_id, resource_group);
+            parse_provider_path(
+                subscription_id,
+                group,
+                ListScope::ResourceGroup,
+                namespace,
+                type_path,
+            )
         }
         [providers, namespace, type_path @ ..] if is(providers, "providers") => {
-            parse_provider_path(subscription_id, None, namespace, type_path)
+            parse_provider_path(
+                subscription_id,
+                subscription,
+                ListScope::Subscription,
+                namespace,
+                type_path,
+            )
         }
-        _ => ArmPath::OtherInSubscription { subscription_id },
+        _ => ArmPath::OtherInSubscription {
+            subscription_id: subscription_id.to_owned(),
+        },
     }
 }
 
+/// `{parent}/providers/{namespace}/{type_path...}`, where `parent` is a subscription or a
+/// resource group (`level` says which).
 fn parse_provider_path(
-    subscription_id: String,
-    resource_group: Option<&str>,
+    subscription_id: &str,
+    parent: ResourceId,
+    level: ListScope,
     namespace: &str,
     type_path: &[&str],
 ) -> ArmPath {
-    if is(namespace, COMPUTE_NAMESPACE) {
-        parse_compute_path(subscription_id, resource_group, type_path)
-    } else if is(namespace, MANAGED_IDENTITY_NAMESPACE) {
-        parse_managed_identity_path(subscription_id, resource_group, type_path)
-    } else if is(namespace, KEY_VAULT_NAMESPACE) {
-        parse_key_vault_path(subscription_id, resource_group, type_path)
-    } else if is(namespace, AUTHORIZATION_NAMESPACE) {
-        // Role assignments and definitions were matched as extensions before; anything else
-        // of the namespace is a type the cloud does not have.
-        ArmPath::UnknownResourceType {
-            subscription_id,
-            namespace: AUTHORIZATION_NAMESPACE.to_owned(),
-            resource_type: resource_type_of(type_path),
-        }
-    } else {
-        ArmPath::UnknownNamespace {
-            subscription_id,
+    let Some(canonical_namespace) = kinds::known_namespace(namespace) else {
+        return ArmPath::UnknownNamespace {
+            subscription_id: subscription_id.to_owned(),
             namespace: namespace.to_owned(),
-        }
-    }
-}
-
-fn parse_compute_path(
-    subscription_id: String,
-    resource_group: Option<&str>,
-    type_path: &[&str],
-) -> ArmPath {
-    match (resource_group, type_path) {
-        (Some(resource_group), [vms]) if is(vms, "virtualMachines") => ArmPath::VirtualMachines {
-            subscription_id,
-            resource_group: resource_group.to_owned(),
-        },
-        (Some(resource_group), [vms, name]) if is(vms, "virtualMachines") => {
-            ArmPath::VirtualMachine {
-                subscription_id,
-                resource_group: resource_group.to_owned(),
-                name: (*name).to_owned(),
-            }
-        }
-        (None, [vms]) if is(vms, "virtualMachines") => {
-            ArmPath::SubscriptionVirtualMachines { subscription_id }
-        }
-        _ => ArmPath::UnknownResourceType {
-            subscription_id,
-            namespace: COMPUTE_NAMESPACE.to_owned(),
-            resource_type: resource_type_of(type_path),
-        },
-    }
-}
-
-fn parse_managed_identity_path(
-    subscription_id: String,
-    resource_group: Option<&str>,
-    type_path: &[&str],
-) -> ArmPath {
-    const IDENTITIES: &str = "userAssignedIdentities";
-    match (resource_group, type_path) {
-        (Some(resource_group), [identities]) if is(identities, IDENTITIES) => {
-            ArmPath::UserAssignedIdentities {
-                subscription_id,
-                resource_group: resource_group.to_owned(),
-            }
-        }
-        (Some(resource_group), [identities, name]) if is(identities, IDENTITIES) => {
-            ArmPath::UserAssignedIdentity {
-                subscription_id,
-                resource_group: resource_group.to_owned(),
-                name: (*name).to_owned(),
-            }
-        }
-        (None, [identities]) if is(identities, IDENTITIES) => {
-            ArmPath::SubscriptionUserAssignedIdentities { subscription_id }
-        }
-        _ => ArmPath::UnknownResourceType {
-            subscription_id,
-            namespace: MANAGED_IDENTITY_NAMESPACE.to_owned(),
-            resource_type: resource_type_of(type_path),
-        },
-    }
-}
-
-fn parse_key_vault_path(
-    subscription_id: String,
-    resource_group: Option<&str>,
-    type_path: &[&str],
-) -> ArmPath {
-    match (resource_group, type_path) {
-        (Some(resource_group), [vaults]) if is(vaults, "vaults") => ArmPath::Vaults {
-            subscription_id,
-            resource_group: resource_group.to_owned(),
-        },
-        (Some(resource_group), [vaults, name]) if is(vaults, "vaults") => ArmPath::Vault {
-            subscription_id,
-            resource_group: resource_group.to_owned(),
-            name: (*name).to_owned(),
-        },
-        (Some(resource_group), [vaults, vault, secrets, name])
-            if is(vaults, "vaults") && is(secrets, "secrets") =>
-        {
-            ArmPath::VaultSecret {
-                subscription_id,
-                resource_group: resource_group.to_owned(),
-                vault: (*vault).to_owned(),
-                name: (*name).to_owned(),
-            }
-        }
-        (None, [vaults]) if is(vaults, "vaults") => ArmPath::SubscriptionVaults { subscription_id },
-        _ => ArmPath::UnknownResourceType {
-            subscription_id,
-            namespace: KEY_VAULT_NAMESPACE.to_owned(),
-            resource_type: resource_type_of(type_path),
-        },
-    }
+        };
+    };
+    let in_group = level == ListScope::ResourceGroup;
+    let top = |type_name: &str| {
+        kinds::find(namespace, type_name, |placement| {
+            placement == Placement::ResourceGroup
+        })
+    };
+    let found = match type_path {
+        [type_name] => top(type_name)
+            .filter(|kind| kind.is_listed_at(level))
+            .map(|kind| ArmPath::Collection {
+                parent,
+                kind: kind.kind,
+            }),
+        [type_name, name] if in_group => top(type_name).and_then(|kind| {
+            kind.item_id(&parent, name).map(|id| ArmPath::Item {
+                id,
+                kind: kind.kind,
+            })
+        }),
+        [type_name, name, child_type, child_name] if in_group => top(type_name).and_then(|kind| {
+            let child = kinds::find(namespace, child_type, |placement| {
+                placement == Placement::Child(kind.kind)
+            })?;
+            let id = kind.item_id(&parent, name)?;
+            child.item_id(&id, child_name).map(|id| ArmPath::Item {
+                id,
+                kind: child.kind,
+            })
+        }),
+        _ => None,
+    };
+    found.unwrap_or_else(|| ArmPath::UnknownResourceType {
+        subscription_id: subscription_id.to_owned(),
+        namespace: canonical_namespace.to_owned(),
+        resource_type: resource_type_of(type_path),
+    })
 }
 
 /// The resource type a provider path names: the type segments, without the names between
@@ -464,6 +297,5 @@ fn percent_decode(segment: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
-mod extension;
 #[cfg(test)]
 mod tests;

@@ -66,22 +66,19 @@ pub async fn ensure(store: &Store, clock: &SharedClock) -> Result<CloudIdentity,
     let admin_client_secret = admin.client_secret.expose().to_owned();
     let admin_object_id = admin.object_id.to_string();
     // The administrator is Owner of the subscription, as the account that created it would be.
-    let subscription = ResourceId::subscription(&subscription_id);
-    let subscription_scope = subscription.to_string();
+    let subscription_scope = ResourceId::subscription(&subscription_id);
     let owner_assignment = uuid::Uuid::new_v4().to_string();
     insert_role_assignment(
         &mut tx,
         &StoredRoleAssignment {
-            assignment_id: subscription
-                .provider(
-                    "Microsoft.Authorization",
-                    "roleAssignments",
-                    &owner_assignment,
-                )
-                .to_string(),
+            assignment_id: azsim_rbac::scope::role_assignment_id(
+                &subscription_scope,
+                &owner_assignment,
+            )
+            .to_string(),
             name: owner_assignment,
-            scope_key: azsim_rbac::scope::scope_key(&subscription_scope),
-            scope: subscription_scope,
+            scope_key: subscription_scope.scope_key().to_owned(),
+            scope: subscription_scope.to_string(),
             role_definition_id: azsim_rbac::roles::OWNER.to_owned(),
             principal_id: admin_object_id,
             principal_type: "ServicePrincipal".into(),

@@ -164,6 +164,21 @@ impl ResourceId {
     /// Builds an id from segments that are already split (and percent-decoded, for a request
     /// path). A segment that is empty or holds a `/` is refused: names never contain one.
     pub fn from_segments<S: AsRef<str>>(segments: &[S]) -> Result<Self, &'static str> {
+        Self::from_checked_segments(segments, check_segment)
+    }
+
+    /// Builds an id from the percent-decoded segments of a request path. Unlike
+    /// [`ResourceId::from_segments`], a name may hold any character but `/` (and may not be
+    /// empty): what a name may hold is its resource type's rule, which the service checks
+    /// later with that type's own error (`InvalidResourceGroup` for `bad name`).
+    pub fn from_path_segments<S: AsRef<str>>(segments: &[S]) -> Result<Self, &'static str> {
+        Self::from_checked_segments(segments, check_path_segment)
+    }
+
+    fn from_checked_segments<S: AsRef<str>>(
+        segments: &[S],
+        check: fn(&str) -> Result<(), &'static str>,
+    ) -> Result<Self, &'static str> {
         let mut parts = Vec::new();
         let mut index = 0;
         let segment = |at: usize| -> Result<&str, &'static str> {
@@ -171,7 +186,7 @@ impl ResourceId {
                 .get(at)
                 .map(AsRef::as_ref)
                 .ok_or("a name is missing")?;
-            check_segment(value)?;
+            check(value)?;
             Ok(value)
         };
         while index < segments.len() {
@@ -348,13 +363,18 @@ pub fn key_covers(outer: &str, inner: &str) -> bool {
     }
 }
 
-fn check_segment(segment: &str) -> Result<(), &'static str> {
+fn check_path_segment(segment: &str) -> Result<(), &'static str> {
     if segment.is_empty() {
         return Err("a segment is empty");
     }
     if segment.contains('/') {
         return Err("a name contains '/'");
     }
+    Ok(())
+}
+
+fn check_segment(segment: &str) -> Result<(), &'static str> {
+    check_path_segment(segment)?;
     if segment
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))

@@ -3,6 +3,8 @@
 //!
 //! Format: `{Namespace}/{resourceType}[/{childType}...]/{read|write|delete|action}`.
 
+use azsim_core::{ResourceId, ResourceType};
+
 /// Attaching a user-assigned identity to a resource: checked on the identity (the linked
 /// scope), besides the write on the resource itself.
 pub const USER_ASSIGNED_IDENTITY_ASSIGN: &str =
@@ -30,95 +32,54 @@ pub const KEY_VAULT_SECRET_DELETE: &str = "Microsoft.KeyVault/vaults/secrets/del
 
 /// The management action of an ARM request: `GET`/`HEAD` read, `PUT`/`PATCH` write, `DELETE`
 /// delete, and anything else (`POST`) an action named by the last segment of
-/// `resource_type_path` (`("POST", "Microsoft.Compute/virtualMachines/start")` →
+/// `resource_type` (`("POST", "Microsoft.Compute/virtualMachines/start")` →
 /// `Microsoft.Compute/virtualMachines/start/action`).
 ///
-/// `resource_type_path` is the resource type with its namespace, as
-/// [`resource_type_path_of`] gives it: `Microsoft.Compute/virtualMachines`,
+/// `resource_type` is the resource type with its namespace, as [`ResourceId::resource_type`]
+/// gives it: `Microsoft.Compute/virtualMachines`,
 /// `Microsoft.Resources/subscriptions/resourceGroups`, `Microsoft.Resources/subscriptions`,
 /// `Microsoft.Authorization/roleAssignments`. `method` is a `&str` or an `&http::Method`.
-pub fn management_action(method: impl AsRef<str>, resource_type_path: &str) -> String {
+pub fn management_action(method: impl AsRef<str>, resource_type: &ResourceType) -> String {
     let verb = match method.as_ref().to_ascii_uppercase().as_str() {
         "GET" | "HEAD" => "read",
         "PUT" | "PATCH" => "write",
         "DELETE" => "delete",
         _ => "action",
     };
-    format!("{}/{verb}", resource_type_path.trim_matches('/'))
+    format!("{}/{verb}", resource_type.as_str().trim_matches('/'))
 }
 
-/// The resource type path (namespace and types) of a resource id, a collection path, or an
-/// extension resource id, with the casing of the path:
-///
-/// - `/subscriptions/{s}` → `Microsoft.Resources/subscriptions`
-/// - `/subscriptions/{s}/resourceGroups[/{rg}]` → `Microsoft.Resources/subscriptions/resourceGroups`
-/// - `.../providers/Microsoft.Compute/virtualMachines[/{vm}]` → `Microsoft.Compute/virtualMachines`
-/// - `.../providers/Microsoft.KeyVault/vaults/{v}/secrets/{n}` → `Microsoft.KeyVault/vaults/secrets`
-/// - `{scope}/providers/Microsoft.Authorization/roleAssignments/{g}` → `Microsoft.Authorization/roleAssignments`
-///
-/// The innermost `providers` segment decides, so an extension resource is typed by its own
-/// provider, not by the scope it is attached to.
-pub fn resource_type_path_of(path: &str) -> String {
-    let segments: Vec<&str> = path
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .collect();
-    let providers = segments
-        .iter()
-        .rposition(|segment| segment.eq_ignore_ascii_case("providers"));
-    if let Some(index) = providers
-        && let Some(namespace) = segments.get(index + 1)
-    {
-        // After the namespace: type, name, child type, child name, ...
-        let types: Vec<&str> = segments[index + 2..].iter().step_by(2).copied().collect();
-        if types.is_empty() {
-            return (*namespace).to_owned();
-        }
-        return format!("{namespace}/{}", types.join("/"));
-    }
-    match segments.as_slice() {
-        [first, _, group, ..]
-            if first.eq_ignore_ascii_case("subscriptions")
-                && group.eq_ignore_ascii_case("resourceGroups") =>
-        {
-            "Microsoft.Resources/subscriptions/resourceGroups".to_owned()
-        }
-        [first, ..] if first.eq_ignore_ascii_case("subscriptions") => {
-            "Microsoft.Resources/subscriptions".to_owned()
-        }
-        _ => "Microsoft.Resources/tenants".to_owned(),
-    }
+/// The management action `method` needs on the resource `id`: [`management_action`] of the
+/// id's own type. An extension resource is typed by its own provider, not by the scope it is
+/// attached to.
+pub fn management_action_on(method: impl AsRef<str>, id: &ResourceId) -> String {
+    management_action(method, &id.resource_type())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn action(method: impl AsRef<str>, resource_type: &str) -> String {
+        management_action(method, &ResourceType::new(resource_type))
+    }
+
     #[test]
     fn http_methods_map_to_read_write_delete_and_action() {
         let vm = "Microsoft.Compute/virtualMachines";
+        assert_eq!(action("GET", vm), "Microsoft.Compute/virtualMachines/read");
+        assert_eq!(action("head", vm), "Microsoft.Compute/virtualMachines/read");
+        assert_eq!(action("PUT", vm), "Microsoft.Compute/virtualMachines/write");
         assert_eq!(
-            management_action("GET", vm),
-            "Microsoft.Compute/virtualMachines/read"
-        );
-        assert_eq!(
-            management_action("head", vm),
-            "Microsoft.Compute/virtualMachines/read"
-        );
-        assert_eq!(
-            management_action("PUT", vm),
+            action(&http::Method::PATCH, vm),
             "Microsoft.Compute/virtualMachines/write"
         );
         assert_eq!(
-            management_action(&http::Method::PATCH, vm),
-            "Microsoft.Compute/virtualMachines/write"
-        );
-        assert_eq!(
-            management_action("DELETE", vm),
+            action("DELETE", vm),
             "Microsoft.Compute/virtualMachines/delete"
         );
         assert_eq!(
-            management_action("POST", "Microsoft.Compute/virtualMachines/start"),
+            action("POST", "Microsoft.Compute/virtualMachines/start"),
             "Microsoft.Compute/virtualMachines/start/action"
         );
     }
@@ -126,15 +87,15 @@ mod tests {
     #[test]
     fn resource_groups_subscriptions_and_role_assignments_have_their_own_types() {
         assert_eq!(
-            management_action("PUT", "Microsoft.Resources/subscriptions/resourceGroups"),
+            action("PUT", "Microsoft.Resources/subscriptions/resourceGroups"),
             "Microsoft.Resources/subscriptions/resourceGroups/write"
         );
         assert_eq!(
-            management_action("GET", "Microsoft.Resources/subscriptions"),
+            action("GET", "Microsoft.Resources/subscriptions"),
             "Microsoft.Resources/subscriptions/read"
         );
         assert_eq!(
-            management_action("DELETE", "Microsoft.Authorization/roleAssignments"),
+            action("DELETE", "Microsoft.Authorization/roleAssignments"),
             ROLE_ASSIGNMENTS_DELETE
         );
     }
@@ -143,21 +104,12 @@ mod tests {
     fn resource_type_paths_come_from_resource_ids() {
         let cases = [
             ("/subscriptions/s", "Microsoft.Resources/subscriptions"),
-            ("/subscriptions", "Microsoft.Resources/subscriptions"),
             (
                 "/subscriptions/s/resourceGroups/rg",
                 "Microsoft.Resources/subscriptions/resourceGroups",
             ),
             (
-                "/subscriptions/s/resourcegroups",
-                "Microsoft.Resources/subscriptions/resourceGroups",
-            ),
-            (
                 "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm",
-                "Microsoft.Compute/virtualMachines",
-            ),
-            (
-                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines",
                 "Microsoft.Compute/virtualMachines",
             ),
             (
@@ -169,20 +121,27 @@ mod tests {
                 "Microsoft.Authorization/roleAssignments",
             ),
             (
-                "/providers/Microsoft.Authorization/roleDefinitions",
+                "/providers/Microsoft.Authorization/roleDefinitions/g",
                 "Microsoft.Authorization/roleDefinitions",
             ),
             ("/", "Microsoft.Resources/tenants"),
         ];
         for (path, expected) in cases {
-            assert_eq!(resource_type_path_of(path), expected, "{path}");
+            let id = ResourceId::parse(path).unwrap();
+            assert_eq!(id.resource_type(), expected, "{path}");
+            assert_eq!(
+                management_action_on("GET", &id),
+                format!("{expected}/read"),
+                "{path}"
+            );
         }
         assert_eq!(
-            management_action(
+            management_action_on(
                 "GET",
-                &resource_type_path_of(
+                &ResourceId::parse(
                     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"
                 )
+                .unwrap()
             ),
             "Microsoft.Compute/virtualMachines/read"
         );

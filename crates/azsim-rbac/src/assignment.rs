@@ -1,5 +1,6 @@
 //! Role assignments as ARM shows and accepts them (`Microsoft.Authorization/roleAssignments`).
 
+use azsim_core::ResourceId;
 use azsim_store::StoreError;
 use azsim_store::role_assignments::StoredRoleAssignment;
 use serde::{Deserialize, Serialize};
@@ -91,15 +92,19 @@ pub struct RoleAssignmentList {
 impl RoleAssignment {
     /// The ARM resource of a stored assignment.
     pub fn from_stored(stored: &StoredRoleAssignment) -> Result<Self, RbacError> {
+        let scope = ResourceId::parse(&stored.scope).map_err(|_| {
+            RbacError::Store(StoreError::Corrupt(format!(
+                "role assignment scope {}",
+                stored.scope
+            )))
+        })?;
         Ok(Self {
             id: stored.assignment_id.clone(),
             name: stored.name.clone(),
             resource_type: ROLE_ASSIGNMENT_TYPE.to_owned(),
             properties: RoleAssignmentPropertiesWithScope {
-                role_definition_id: role_definition_id_at(
-                    &stored.scope,
-                    &stored.role_definition_id,
-                ),
+                role_definition_id: role_definition_id_at(&scope, &stored.role_definition_id)
+                    .to_string(),
                 principal_id: stored.principal_id.clone(),
                 principal_type: stored.principal_type.clone(),
                 scope: stored.scope.clone(),

@@ -1,10 +1,12 @@
 //! [`Authorizer`]: the decision the resource API and the vault ask for on every request.
 
+use azsim_core::ResourceId;
 use azsim_store::Store;
-use azsim_store::role_assignments::list_role_assignments_for_principal;
+use azsim_store::role_assignments::{StoredRoleAssignment, list_role_assignments_for_principal};
 
 use crate::RbacError;
-use crate::evaluate::{PermissionKind, is_allowed_by};
+use crate::evaluate::is_allowed_by;
+use crate::roles::PermissionKind;
 
 /// Decides whether a principal may perform an action at a scope.
 ///
@@ -22,25 +24,35 @@ impl Authorizer {
         Self { store }
     }
 
-    /// Whether `principal_id` may perform `action` at `scope` (an ARM id).
+    /// Whether `principal_id` may perform `action` at `scope`.
     pub async fn is_allowed(
         &self,
         principal_id: &str,
         action: &str,
         kind: PermissionKind,
-        scope: &str,
+        scope: &ResourceId,
     ) -> Result<bool, RbacError> {
-        let mut conn = self.store.read().await?;
-        let assignments = list_role_assignments_for_principal(&mut conn, principal_id).await?;
+        let assignments = self.assignments_of(principal_id).await?;
         let allowed = is_allowed_by(&assignments, principal_id, action, kind, scope);
         tracing::debug!(
             principal_id,
             action,
             ?kind,
-            scope,
+            %scope,
             allowed,
             "authorization decision"
         );
         Ok(allowed)
+    }
+
+    /// The role assignments that name `principal_id` (one indexed query), for callers that
+    /// decide several questions about the same principal in memory with
+    /// [`is_allowed_by`](crate::evaluate::is_allowed_by).
+    pub async fn assignments_of(
+        &self,
+        principal_id: &str,
+    ) -> Result<Vec<StoredRoleAssignment>, RbacError> {
+        let mut conn = self.store.read().await?;
+        Ok(list_role_assignments_for_principal(&mut conn, principal_id).await?)
     }
 }

@@ -1,12 +1,13 @@
 //! Role definitions as ARM shows them (`Microsoft.Authorization/roleDefinitions`), readable
 //! at any scope: `{scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`.
 
+use azsim_core::ResourceId;
 use serde::{Deserialize, Serialize};
 
 use crate::RbacError;
 use crate::filter::RoleDefinitionFilter;
-use crate::roles::{BUILT_IN_ROLES, BuiltInRole, Permission, built_in_role};
-use crate::scope::{role_definition_id_at, split_role_definition_id, validate_scope};
+use crate::roles::{BUILT_IN_ROLES, BuiltInRole, Permission, built_in_role, role_definition_guid};
+use crate::scope::role_definition_id_at;
 
 /// The `type` of a role definition resource.
 pub const ROLE_DEFINITION_TYPE: &str = "Microsoft.Authorization/roleDefinitions";
@@ -73,9 +74,9 @@ pub struct RoleDefinitionList {
 
 impl RoleDefinition {
     /// The ARM resource of a built-in role, as read at `scope`.
-    pub fn built_in(role: &BuiltInRole, scope: &str) -> Self {
+    pub fn built_in(role: &BuiltInRole, scope: &ResourceId) -> Self {
         Self {
-            id: role_definition_id_at(scope, role.id),
+            id: role_definition_id_at(scope, role.id).to_string(),
             name: role.id.to_owned(),
             resource_type: ROLE_DEFINITION_TYPE.to_owned(),
             properties: RoleDefinitionProperties {
@@ -103,32 +104,9 @@ fn permission_json(permission: &Permission) -> RoleDefinitionPermission {
     }
 }
 
-/// The role definition GUID (lower case) in `value`: a bare GUID, or a role definition id at
-/// any scope (`/providers/...`, `/subscriptions/{s}/providers/...`).
-/// [`RbacError::InvalidRoleDefinitionId`] otherwise. It need not exist.
-pub fn role_definition_guid(value: &str) -> Result<String, RbacError> {
-    let invalid = || RbacError::InvalidRoleDefinitionId {
-        value: value.to_owned(),
-    };
-    let candidate = match split_role_definition_id(value) {
-        Some((scope, guid)) => {
-            validate_scope(&scope).map_err(|_| invalid())?;
-            guid
-        }
-        None => value.to_owned(),
-    };
-    uuid::Uuid::parse_str(&candidate)
-        .ok()
-        // Only the hyphenated form: ids are always written that way.
-        .filter(|_| candidate.len() == 36)
-        .map(|guid| guid.to_string())
-        .ok_or_else(invalid)
-}
-
 /// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`: the definition,
 /// where `id` is the GUID (or a full role definition id).
-pub fn role_definition_view(scope: &str, id: &str) -> Result<RoleDefinition, RbacError> {
-    validate_scope(scope)?;
+pub fn role_definition_view(scope: &ResourceId, id: &str) -> Result<RoleDefinition, RbacError> {
     let guid = role_definition_guid(id)?;
     built_in_role(&guid)
         .map(|role| RoleDefinition::built_in(role, scope))
@@ -140,10 +118,9 @@ pub fn role_definition_view(scope: &str, id: &str) -> Result<RoleDefinition, Rba
 /// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions[?$filter=...]`: the
 /// definitions matching `filter` (see [`RoleDefinitionFilter`]), in catalogue order.
 pub fn role_definition_list(
-    scope: &str,
+    scope: &ResourceId,
     filter: Option<&str>,
 ) -> Result<Vec<RoleDefinition>, RbacError> {
-    validate_scope(scope)?;
     let filter = RoleDefinitionFilter::parse(filter)?;
     // Every role here is built in: a filter on custom roles matches nothing.
     let type_matches = filter
@@ -169,11 +146,15 @@ mod tests {
     use crate::roles::{CONTRIBUTOR, KEY_VAULT_SECRETS_USER, READER};
     use serde_json::json;
 
-    const RG: &str = "/subscriptions/5e1a0b7c-0000-4000-8000-000000000001/resourceGroups/rg";
+    const RG_TEXT: &str = "/subscriptions/5e1a0b7c-0000-4000-8000-000000000001/resourceGroups/rg";
+
+    fn scope(text: &str) -> ResourceId {
+        ResourceId::parse(text).unwrap()
+    }
 
     #[test]
     fn role_definition_serialises_to_the_arm_shape() {
-        let definition = role_definition_view(RG, KEY_VAULT_SECRETS_USER).unwrap();
+        let definition = role_definition_view(&scope(RG_TEXT), KEY_VAULT_SECRETS_USER).unwrap();
         assert_eq!(
             serde_json::to_value(&definition).unwrap(),
             json!({
@@ -205,12 +186,14 @@ mod tests {
 
     #[test]
     fn role_definitions_are_readable_at_any_scope() {
-        let at_root = role_definition_view("/", READER).unwrap();
+        let at_root = role_definition_view(&ResourceId::root(), READER).unwrap();
         assert_eq!(
             at_root.id,
             "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
         );
-        let secret = format!("{RG}/providers/Microsoft.KeyVault/vaults/kv/secrets/s");
+        let secret = scope(&format!(
+            "{RG_TEXT}/providers/Microsoft.KeyVault/vaults/kv/secrets/s"
+        ));
         let at_secret = role_definition_view(&secret, &READER.to_uppercase()).unwrap();
         assert_eq!(at_secret.properties.role_name, "Reader");
         assert!(
@@ -218,25 +201,31 @@ mod tests {
                 .id
                 .starts_with("/subscriptions/5e1a0b7c-0000-4000-8000-000000000001/providers/")
         );
-        let by_full_id = role_definition_view(RG, &at_secret.id).unwrap();
-        assert_eq!(by_full_id, role_definition_view(RG, READER).unwrap());
+        let by_full_id = role_definition_view(&scope(RG_TEXT), &at_secret.id).unwrap();
+        assert_eq!(
+            by_full_id,
+            role_definition_view(&scope(RG_TEXT), READER).unwrap()
+        );
     }
 
     #[test]
     fn unknown_role_definition_is_404_and_malformed_is_400() {
-        let missing = role_definition_view(RG, "00000000-0000-0000-0000-000000000000").unwrap_err();
-        assert_eq!(missing.code(), "RoleDefinitionDoesNotExist");
-        assert_eq!(missing.status(), http::StatusCode::NOT_FOUND);
-        let malformed = role_definition_view(RG, "not-a-guid").unwrap_err();
-        assert_eq!(malformed.code(), "InvalidRoleDefinitionId");
-        assert_eq!(malformed.status(), http::StatusCode::BAD_REQUEST);
+        let missing = role_definition_view(&scope(RG_TEXT), "00000000-0000-0000-0000-000000000000")
+            .unwrap_err();
+        assert!(matches!(missing, RbacError::RoleDefinitionNotFound { .. }));
+        let malformed = role_definition_view(&scope(RG_TEXT), "not-a-guid").unwrap_err();
+        assert!(matches!(
+            malformed,
+            RbacError::InvalidRoleDefinitionId { .. }
+        ));
     }
 
     #[test]
     fn role_definition_list_filters_by_name_ignoring_case() {
-        let all = role_definition_list(RG, None).unwrap();
+        let all = role_definition_list(&scope(RG_TEXT), None).unwrap();
         assert_eq!(all.len(), BUILT_IN_ROLES.len());
-        let contributor = role_definition_list(RG, Some("roleName eq 'contributor'")).unwrap();
+        let contributor =
+            role_definition_list(&scope(RG_TEXT), Some("roleName eq 'contributor'")).unwrap();
         assert_eq!(contributor.len(), 1);
         assert_eq!(contributor[0].name, CONTRIBUTOR);
         assert_eq!(
@@ -244,49 +233,22 @@ mod tests {
             8
         );
         assert!(
-            role_definition_list(RG, Some("roleName eq 'Janitor'"))
+            role_definition_list(&scope(RG_TEXT), Some("roleName eq 'Janitor'"))
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            role_definition_list(RG, Some("type eq 'CustomRole'"))
+            role_definition_list(&scope(RG_TEXT), Some("type eq 'CustomRole'"))
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
-            role_definition_list(RG, Some("type eq 'BuiltInRole'"))
+            role_definition_list(&scope(RG_TEXT), Some("type eq 'BuiltInRole'"))
                 .unwrap()
                 .len(),
             all.len()
         );
         let list = serde_json::to_value(RoleDefinitionList { value: contributor }).unwrap();
         assert_eq!(list["value"][0]["properties"]["roleName"], "Contributor");
-    }
-
-    #[test]
-    fn role_definition_guid_accepts_guid_and_ids_only() {
-        assert_eq!(
-            role_definition_guid(&READER.to_uppercase()).unwrap(),
-            READER
-        );
-        assert_eq!(
-            role_definition_guid(&format!(
-                "/providers/Microsoft.Authorization/roleDefinitions/{READER}"
-            ))
-            .unwrap(),
-            READER
-        );
-        for bad in [
-            "",
-            "Reader",
-            "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/x",
-            "acdd72a733854 8efbd42f606fba81ae7",
-        ] {
-            assert_eq!(
-                role_definition_guid(bad).unwrap_err().code(),
-                "InvalidRoleDefinitionId",
-                "{bad}"
-            );
-        }
     }
 }

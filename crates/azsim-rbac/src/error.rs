@@ -1,12 +1,13 @@
-//! The RBAC error type: every refusal carries the ARM error code and message it maps to.
-
-use http::StatusCode;
+//! The RBAC error type: why an operation was refused, in the service's own words.
+//!
+//! No HTTP here: the resource API maps each variant to its ARM code and status in its one
+//! error table.
 
 /// Why a role-based access control operation failed.
 ///
-/// `Display` is the ARM error message (exact text of the real service where it is known);
-/// [`RbacError::code`] and [`RbacError::status`] give the rest of the ARM error. The message
-/// of [`RbacError::Store`] is generic: database detail stays in the source chain, for logs.
+/// `Display` is the message the real service gives (exact text where it is known). The
+/// message of [`RbacError::Store`] is generic: database detail stays in the source chain, for
+/// logs.
 #[derive(Debug, thiserror::Error)]
 pub enum RbacError {
     /// The same role is already assigned to the same principal at the same scope, under
@@ -94,47 +95,6 @@ pub enum RbacError {
 }
 
 impl RbacError {
-    /// The ARM `error.code`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::RoleAssignmentExists => "RoleAssignmentExists",
-            Self::RoleAssignmentUpdateNotPermitted => "RoleAssignmentUpdateNotPermitted",
-            Self::PrincipalNotFound { .. } => "PrincipalNotFound",
-            Self::RoleDefinitionDoesNotExist { .. } | Self::RoleDefinitionNotFound { .. } => {
-                "RoleDefinitionDoesNotExist"
-            }
-            Self::InvalidRoleDefinitionId { .. } => "InvalidRoleDefinitionId",
-            Self::InvalidRoleAssignmentId { .. } => "InvalidRoleAssignmentId",
-            Self::InvalidPrincipalId => "InvalidPrincipalId",
-            Self::RoleAssignmentNotFound { .. } => "RoleAssignmentNotFound",
-            Self::InvalidScope { .. } => "InvalidScope",
-            Self::UnsupportedRoleAssignmentFilter { .. }
-            | Self::UnsupportedRoleDefinitionFilter { .. } => "UnsupportedQuery",
-            Self::Store(_) => "InternalServerError",
-        }
-    }
-
-    /// The HTTP status ARM answers with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::RoleAssignmentExists | Self::RoleAssignmentUpdateNotPermitted => {
-                StatusCode::CONFLICT
-            }
-            Self::RoleDefinitionNotFound { .. } | Self::RoleAssignmentNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
-            Self::PrincipalNotFound { .. }
-            | Self::RoleDefinitionDoesNotExist { .. }
-            | Self::InvalidRoleDefinitionId { .. }
-            | Self::InvalidRoleAssignmentId { .. }
-            | Self::InvalidPrincipalId
-            | Self::InvalidScope { .. }
-            | Self::UnsupportedRoleAssignmentFilter { .. }
-            | Self::UnsupportedRoleDefinitionFilter { .. } => StatusCode::BAD_REQUEST,
-            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     /// Whether this is an internal failure (to log with its source) rather than a refusal of
     /// the caller's request.
     pub fn is_internal(&self) -> bool {
@@ -153,15 +113,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn conflicts_are_409_with_the_real_messages() {
+    fn conflicts_have_the_real_messages() {
         let exists = RbacError::RoleAssignmentExists;
-        assert_eq!(exists.code(), "RoleAssignmentExists");
-        assert_eq!(exists.status(), StatusCode::CONFLICT);
         assert_eq!(exists.to_string(), "The role assignment already exists.");
 
         let update = RbacError::RoleAssignmentUpdateNotPermitted;
-        assert_eq!(update.code(), "RoleAssignmentUpdateNotPermitted");
-        assert_eq!(update.status(), StatusCode::CONFLICT);
         assert_eq!(
             update.to_string(),
             "Tenant ID, application ID, principal ID, and scope are not allowed to be updated."
@@ -174,8 +130,6 @@ mod tests {
             principal_id: "p-1".to_owned(),
             tenant_id: "t-1".to_owned(),
         };
-        assert_eq!(error.code(), "PrincipalNotFound");
-        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         let message = error.to_string();
         assert!(message.starts_with("Principal p-1 does not exist in the directory t-1. "));
         // The CLI retries while the message contains exactly this.
@@ -184,16 +138,14 @@ mod tests {
     }
 
     #[test]
-    fn role_definition_errors_share_a_code_but_not_a_status() {
+    fn role_definition_errors_share_a_message() {
         let on_create = RbacError::RoleDefinitionDoesNotExist {
             role_definition_id: "g".to_owned(),
         };
         let on_read = RbacError::RoleDefinitionNotFound {
             role_definition_id: "g".to_owned(),
         };
-        assert_eq!(on_create.code(), on_read.code());
-        assert_eq!(on_create.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(on_read.status(), StatusCode::NOT_FOUND);
+        assert_eq!(on_create.to_string(), on_read.to_string());
         assert_eq!(
             on_read.to_string(),
             "The specified role definition with ID 'g' does not exist."
@@ -204,7 +156,6 @@ mod tests {
     fn store_failures_are_internal_and_do_not_print_their_source() {
         let error = RbacError::from(azsim_store::StoreError::Corrupt("secret detail".to_owned()));
         assert!(error.is_internal());
-        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!error.to_string().contains("secret detail"));
     }
 }

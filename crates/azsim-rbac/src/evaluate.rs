@@ -8,19 +8,11 @@
 //! by object id only, so an orphaned assignment (its principal deleted) grants nothing to a
 //! principal created later, which has a new object id. There are no deny assignments.
 
+use azsim_core::ResourceId;
 use azsim_store::role_assignments::StoredRoleAssignment;
 
-use crate::roles::built_in_role;
-use crate::scope::{covers, scope_key};
-
-/// Which plane an action belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PermissionKind {
-    /// A management (control plane) action, matched against `actions` / `notActions`.
-    Management,
-    /// A data plane action, matched against `dataActions` / `notDataActions`.
-    Data,
-}
+use crate::roles::{PermissionKind, built_in_role};
+use crate::scope::covers;
 
 /// The first of `assignments` that lets `principal_id` perform `action` of kind `kind` at
 /// `scope`, or `None` when access is denied.
@@ -32,12 +24,11 @@ pub fn granting_assignment<'a>(
     principal_id: &str,
     action: &str,
     kind: PermissionKind,
-    scope: &str,
+    scope: &ResourceId,
 ) -> Option<&'a StoredRoleAssignment> {
-    let target = scope_key(scope);
     assignments.into_iter().find(|assignment| {
         assignment.principal_id.eq_ignore_ascii_case(principal_id)
-            && covers(&assignment.scope_key, &target)
+            && covers(&assignment.scope_key, scope)
             // A role id that is not a built-in role grants nothing.
             && built_in_role(&assignment.role_definition_id)
                 .is_some_and(|role| role.permits(action, kind))
@@ -50,7 +41,7 @@ pub fn is_allowed_by<'a>(
     principal_id: &str,
     action: &str,
     kind: PermissionKind,
-    scope: &str,
+    scope: &ResourceId,
 ) -> bool {
     granting_assignment(assignments, principal_id, action, kind, scope).is_some()
 }
@@ -79,11 +70,12 @@ mod tests {
 
     fn assignment(principal_id: &str, role: &str, scope: &str) -> StoredRoleAssignment {
         let name = uuid::Uuid::new_v4().to_string();
+        let scope = ResourceId::parse(scope).unwrap();
         StoredRoleAssignment {
-            assignment_id: role_assignment_id(scope, &name),
+            assignment_id: role_assignment_id(&scope, &name).to_string(),
             name,
-            scope: scope.to_owned(),
-            scope_key: scope_key(scope),
+            scope: scope.to_string(),
+            scope_key: scope.scope_key().to_owned(),
             role_definition_id: role.to_owned(),
             principal_id: principal_id.to_owned(),
             principal_type: "ServicePrincipal".to_owned(),
@@ -102,7 +94,13 @@ mod tests {
         kind: PermissionKind,
         scope: &str,
     ) -> bool {
-        is_allowed_by(assignments, principal, action, kind, scope)
+        is_allowed_by(
+            assignments,
+            principal,
+            action,
+            kind,
+            &ResourceId::parse(scope).unwrap(),
+        )
     }
 
     fn secret(name: &str) -> String {
@@ -582,11 +580,23 @@ mod tests {
         let owner = assignment(ALICE, OWNER, RG);
         let grants = [reader.clone(), owner.clone()];
         assert_eq!(
-            granting_assignment(&grants, ALICE, VM_WRITE, PermissionKind::Management, VM),
+            granting_assignment(
+                &grants,
+                ALICE,
+                VM_WRITE,
+                PermissionKind::Management,
+                &ResourceId::parse(VM).unwrap()
+            ),
             Some(&owner)
         );
         assert_eq!(
-            granting_assignment(&grants, ALICE, VM_READ, PermissionKind::Management, SUB),
+            granting_assignment(
+                &grants,
+                ALICE,
+                VM_READ,
+                PermissionKind::Management,
+                &ResourceId::parse(SUB).unwrap()
+            ),
             Some(&reader)
         );
     }

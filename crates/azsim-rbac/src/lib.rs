@@ -12,12 +12,15 @@
 //! a principal created later.
 //!
 //! # Layout
-//! - [`Authorizer`] and [`PermissionKind`]: the decision.
+//! - [`Authorizer`]: the decision.
 //! - [`evaluate`]: the evaluation rules as pure functions.
-//! - [`roles`]: the built-in role catalogue; [`pattern`]: action wildcards.
-//! - [`scope`]: scope matching and the ids built on scopes.
+//! - [`roles`]: the built-in role catalogue and [`PermissionKind`]; [`pattern`]: action
+//!   wildcards.
+//! - [`scope`]: scope matching and the ids built on scopes (all [`azsim_core::ResourceId`]s).
 //! - [`actions`]: request-to-action mapping and well-known action strings.
 //! - [`definition`], [`assignment`]: the ARM resources and their JSON shapes.
+//! - [`RbacError`]: refusals in the service's words, without HTTP (the resource API maps them
+//!   to its codes and statuses).
 //! - [`operations`]: create, view, delete and list role assignments.
 //! - [`filter`]: `$filter` parsing.
 //! - [`seed`]: many seeded assignments with known answers, for the benchmark and tests.
@@ -35,7 +38,7 @@ pub mod roles;
 pub mod scope;
 pub mod seed;
 
-pub use actions::{management_action, resource_type_path_of};
+pub use actions::{management_action, management_action_on};
 pub use assignment::{
     RoleAssignment, RoleAssignmentCreateParameters, RoleAssignmentList, RoleAssignmentProperties,
     RoleAssignmentPropertiesWithScope,
@@ -45,9 +48,9 @@ pub use definition::{
     RoleDefinition, RoleDefinitionList, role_definition_list, role_definition_view,
 };
 pub use error::RbacError;
-pub use evaluate::PermissionKind;
+
 pub use operations::{
     role_assignment_create, role_assignment_delete, role_assignment_list, role_assignment_view,
 };
-pub use roles::resolve_role;
+pub use roles::{PermissionKind, resolve_role};
 pub use scope::{split_role_assignment_id, split_role_definition_id};

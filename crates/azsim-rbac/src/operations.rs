@@ -5,7 +5,8 @@
 //! assignments here?) is the resource API's job, through [`crate::Authorizer`]; so is checking
 //! that the resource a scope names exists.
 
-use azsim_core::SharedClock;
+use azsim_core::resource_id::key_covers;
+use azsim_core::{ResourceId, SharedClock};
 use azsim_store::role_assignments::{
     StoredRoleAssignment, delete_role_assignment, find_role_assignment,
     find_role_assignment_by_grant, insert_role_assignment, list_role_assignments_at_scopes,
@@ -16,10 +17,9 @@ use azsim_store::{Connection, Store, StoreError, directory, resources};
 
 use crate::RbacError;
 use crate::assignment::{RoleAssignment, RoleAssignmentProperties};
-use crate::definition::role_definition_guid;
 use crate::filter::RoleAssignmentFilter;
-use crate::roles::built_in_role;
-use crate::scope::{ancestor_keys, covers, role_assignment_id, scope_key, validate_scope};
+use crate::roles::{built_in_role, role_definition_guid};
+use crate::scope::{covers, role_assignment_id};
 
 /// The `principalType` of every principal in the directory: applications' and managed
 /// identities' principals are both service principals to Azure RBAC.
@@ -28,7 +28,7 @@ const SERVICE_PRINCIPAL: &str = "ServicePrincipal";
 /// `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
 ///
 /// Returns the assignment and whether it was created (201) rather than found identical
-/// (200; the description is replaced). Refusals: [`RbacError::InvalidScope`],
+/// (200; the description is replaced). Refusals:
 /// [`RbacError::InvalidRoleAssignmentId`] (name not a GUID),
 /// [`RbacError::InvalidRoleDefinitionId`], [`RbacError::RoleDefinitionDoesNotExist`],
 /// [`RbacError::InvalidPrincipalId`], [`RbacError::RoleAssignmentUpdateNotPermitted`] (the
@@ -38,12 +38,11 @@ const SERVICE_PRINCIPAL: &str = "ServicePrincipal";
 pub async fn role_assignment_create(
     store: &Store,
     clock: &SharedClock,
-    scope: &str,
+    scope: &ResourceId,
     name: &str,
     properties: &RoleAssignmentProperties,
     created_by: Option<&str>,
 ) -> Result<(RoleAssignment, bool), RbacError> {
-    validate_scope(scope)?;
     let name = assignment_name(name).ok_or_else(|| RbacError::InvalidRoleAssignmentId {
         name: name.to_owned(),
     })?;
@@ -54,8 +53,7 @@ pub async fn role_assignment_create(
     let principal_id = uuid::Uuid::parse_str(properties.principal_id.trim())
         .map_err(|_| RbacError::InvalidPrincipalId)?
         .to_string();
-    let scope = display_scope(scope);
-    let key = scope_key(&scope);
+    let key = scope.scope_key().to_owned();
     let now = clock.unix_seconds();
 
     let mut transaction = store.write().await?;
@@ -83,7 +81,7 @@ pub async fn role_assignment_create(
         return Ok((RoleAssignment::from_stored(&updated)?, false));
     }
 
-    let tenant_id = directory_of(&mut transaction, &scope).await?;
+    let tenant_id = directory_of(&mut transaction, scope).await?;
     let principal = directory::find_service_principal(&mut transaction, &principal_id).await?;
     let in_directory = principal.is_some_and(|principal| {
         tenant_id
@@ -104,9 +102,9 @@ pub async fn role_assignment_create(
     }
 
     let stored = StoredRoleAssignment {
-        assignment_id: role_assignment_id(&scope, &name),
+        assignment_id: role_assignment_id(scope, &name).to_string(),
         name,
-        scope,
+        scope: scope.to_string(),
         scope_key: key,
         role_definition_id,
         principal_id,
@@ -133,10 +131,9 @@ pub async fn role_assignment_create(
 /// [`RbacError::RoleAssignmentNotFound`] unless an assignment of that name is at that scope.
 pub async fn role_assignment_view(
     store: &Store,
-    scope: &str,
+    scope: &ResourceId,
     name: &str,
 ) -> Result<RoleAssignment, RbacError> {
-    validate_scope(scope)?;
     let mut conn = acquire(store).await?;
     let stored = find_at_scope(&mut conn, scope, name).await?;
     RoleAssignment::from_stored(&stored)
@@ -146,10 +143,9 @@ pub async fn role_assignment_view(
 /// assignment (200), or `None` when there was none at that scope (204).
 pub async fn role_assignment_delete(
     store: &Store,
-    scope: &str,
+    scope: &ResourceId,
     name: &str,
 ) -> Result<Option<RoleAssignment>, RbacError> {
-    validate_scope(scope)?;
     let mut transaction = store.write().await?;
     let stored = match find_at_scope(&mut transaction, scope, name).await {
         Ok(stored) => stored,
@@ -169,12 +165,10 @@ pub async fn role_assignment_delete(
 /// with the `principalType` they were created with.
 pub async fn role_assignment_list(
     store: &Store,
-    scope: &str,
+    scope: &ResourceId,
     filter: Option<&str>,
 ) -> Result<Vec<RoleAssignment>, RbacError> {
-    validate_scope(scope)?;
     let filter = RoleAssignmentFilter::parse(filter)?;
-    let target = scope_key(scope);
     let mut conn = acquire(store).await?;
     let mut found = match &filter.principal_id {
         Some(principal_id) => {
@@ -183,16 +177,17 @@ pub async fn role_assignment_list(
                 .await?
                 .into_iter()
                 .filter(|assignment| {
-                    covers(&assignment.scope_key, &target)
-                        || (!filter.at_scope && covers(&target, &assignment.scope_key))
+                    covers(&assignment.scope_key, scope)
+                        || (!filter.at_scope
+                            && key_covers(scope.scope_key(), &assignment.scope_key))
                 })
                 .collect()
         }
         None => {
             let mut around =
-                list_role_assignments_at_scopes(&mut conn, &ancestor_keys(&target)).await?;
+                list_role_assignments_at_scopes(&mut conn, &scope.ancestor_keys()).await?;
             if !filter.at_scope {
-                around.extend(list_role_assignments_below(&mut conn, &target).await?);
+                around.extend(list_role_assignments_below(&mut conn, scope.scope_key()).await?);
             }
             around
         }
@@ -205,7 +200,7 @@ pub async fn role_assignment_list(
 /// make it visible here.
 async fn find_at_scope(
     conn: &mut Connection,
-    scope: &str,
+    scope: &ResourceId,
     name: &str,
 ) -> Result<StoredRoleAssignment, RbacError> {
     let not_found = || RbacError::RoleAssignmentNotFound {
@@ -214,14 +209,17 @@ async fn find_at_scope(
     let name = assignment_name(name).ok_or_else(not_found)?;
     find_role_assignment(conn, &name)
         .await?
-        .filter(|stored| stored.scope_key == scope_key(scope))
+        .filter(|stored| stored.scope_key == scope.scope_key())
         .ok_or_else(not_found)
 }
 
 /// The tenant whose directory a scope trusts: its subscription's tenant; `None` for scopes
 /// not under a known subscription (the root), where any directory principal is accepted.
-async fn directory_of(conn: &mut Connection, scope: &str) -> Result<Option<String>, RbacError> {
-    let Some(subscription_id) = crate::scope::subscription_of(scope) else {
+async fn directory_of(
+    conn: &mut Connection,
+    scope: &ResourceId,
+) -> Result<Option<String>, RbacError> {
+    let Some(subscription_id) = scope.subscription_id() else {
         return Ok(None);
     };
     Ok(resources::find_subscription(conn, subscription_id)
@@ -235,14 +233,6 @@ fn assignment_name(name: &str) -> Option<String> {
         .ok()
         .filter(|_| name.len() == 36)
         .map(|guid| guid.to_string())
-}
-
-/// The scope as shown in ids: as given, without trailing `/` (the root stays `/`).
-fn display_scope(scope: &str) -> String {
-    match scope.trim_end_matches('/') {
-        "" => "/".to_owned(),
-        trimmed => trimmed.to_owned(),
-    }
 }
 
 async fn acquire(store: &Store) -> Result<azsim_store::ReadConnection, RbacError> {

@@ -1,8 +1,20 @@
 //! The built-in role definitions, with the ids, names, descriptions and permissions Azure
 //! gives them. Built-in roles are the same in every tenant, so they live in code.
 
-use crate::evaluate::PermissionKind;
+use azsim_core::ResourceId;
+
+use crate::RbacError;
 use crate::pattern::action_matches;
+use crate::scope::split_role_definition_id;
+
+/// Which plane an action belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PermissionKind {
+    /// A management (control plane) action, matched against `actions` / `notActions`.
+    Management,
+    /// A data plane action, matched against `dataActions` / `notDataActions`.
+    Data,
+}
 
 /// One permission block of a role: what it allows, minus what it carves out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,10 +277,32 @@ pub fn built_in_role_by_name(name: &str) -> Option<&'static BuiltInRole> {
 /// at any scope. What a command line `--role` accepts.
 pub fn resolve_role(name_or_id: &str) -> Option<&'static BuiltInRole> {
     built_in_role_by_name(name_or_id).or_else(|| {
-        crate::definition::role_definition_guid(name_or_id)
+        role_definition_guid(name_or_id)
             .ok()
             .and_then(|guid| built_in_role(&guid))
     })
+}
+
+/// The role definition GUID (lower case) in `value`: a bare GUID, or a role definition id at
+/// any scope (`/providers/...`, `/subscriptions/{s}/providers/...`).
+/// [`RbacError::InvalidRoleDefinitionId`] otherwise. It need not exist.
+pub fn role_definition_guid(value: &str) -> Result<String, RbacError> {
+    let invalid = || RbacError::InvalidRoleDefinitionId {
+        value: value.to_owned(),
+    };
+    // A value that is not an id at all may still be a bare GUID.
+    let candidate = match ResourceId::parse(value) {
+        Ok(id) => split_role_definition_id(&id)
+            .map(|(_, guid)| guid)
+            .ok_or_else(invalid)?,
+        Err(_) => value.to_owned(),
+    };
+    uuid::Uuid::parse_str(&candidate)
+        .ok()
+        // Only the hyphenated form: ids are always written that way.
+        .filter(|_| candidate.len() == 36)
+        .map(|guid| guid.to_string())
+        .ok_or_else(invalid)
 }
 
 #[cfg(test)]
@@ -319,5 +353,34 @@ mod tests {
         );
         assert_eq!(resolve_role("Janitor"), None);
         assert_eq!(resolve_role("00000000-0000-0000-0000-000000000000"), None);
+    }
+
+    #[test]
+    fn role_definition_guid_accepts_guid_and_ids_only() {
+        assert_eq!(
+            role_definition_guid(&READER.to_uppercase()).unwrap(),
+            READER
+        );
+        assert_eq!(
+            role_definition_guid(&format!(
+                "/providers/Microsoft.Authorization/roleDefinitions/{READER}"
+            ))
+            .unwrap(),
+            READER
+        );
+        for bad in [
+            "",
+            "Reader",
+            "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/x",
+            "acdd72a733854 8efbd42f606fba81ae7",
+        ] {
+            assert!(
+                matches!(
+                    role_definition_guid(bad).unwrap_err(),
+                    RbacError::InvalidRoleDefinitionId { .. }
+                ),
+                "{bad}"
+            );
+        }
     }
 }

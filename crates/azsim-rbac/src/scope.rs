@@ -1,123 +1,96 @@
-//! Scopes: normalising them, deciding which scope covers which, and the ids built on them.
+//! Scopes: deciding which scope covers which, and the ids built on scopes.
 //!
-//! A scope is a resource id (`/`, `/subscriptions/{s}`, a resource group, a resource, a
-//! vault's secret, ...). Scopes compare case-insensitively and segment-wise: an assignment at
-//! `/subscriptions/1` covers `/subscriptions/1/resourceGroups/x` but not `/subscriptions/12`.
+//! A scope is a resource id ([`ResourceId`]: `/`, `/subscriptions/{s}`, a resource group, a
+//! resource, a vault's secret, ...). Scopes compare case-insensitively and segment-wise: an
+//! assignment at `/subscriptions/1` covers `/subscriptions/1/resourceGroups/x` but not
+//! `/subscriptions/12`. Stored assignments carry their scope's key
+//! ([`ResourceId::scope_key`]), which is what [`covers`] compares.
+
+use azsim_core::ResourceId;
+use azsim_core::resource_id::key_covers;
 
 use crate::RbacError;
 
-/// The provider segments of role assignment ids: `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
-const ROLE_ASSIGNMENTS_SUFFIX: &str = "/providers/Microsoft.Authorization/roleAssignments/";
-/// The provider segments of role definition ids.
-const ROLE_DEFINITIONS_SUFFIX: &str = "/providers/Microsoft.Authorization/roleDefinitions/";
+/// The namespace of role assignments and role definitions, extension resources of any scope.
+pub const AUTHORIZATION_NAMESPACE: &str = "Microsoft.Authorization";
+/// The type of role assignments inside [`AUTHORIZATION_NAMESPACE`].
+pub const ROLE_ASSIGNMENTS: &str = "roleAssignments";
+/// The type of role definitions inside [`AUTHORIZATION_NAMESPACE`].
+pub const ROLE_DEFINITIONS: &str = "roleDefinitions";
 
-/// The matching key of a scope: lower case, without trailing `/`; the root scope `/` has the
-/// empty key. Keys are what the store indexes and what [`covers`] compares.
-pub fn scope_key(scope: &str) -> String {
-    scope.trim_end_matches('/').to_ascii_lowercase()
+/// Whether an assignment whose scope has key `assignment_key` applies at `target`: the same
+/// scope or any scope below it, never above.
+pub fn covers(assignment_key: &str, target: &ResourceId) -> bool {
+    key_covers(assignment_key, target.scope_key())
 }
 
-/// Whether an assignment whose scope has key `assignment_key` applies at the scope with key
-/// `target_key`: the same scope or any scope below it, never above. Both are [`scope_key`]s.
-pub fn covers(assignment_key: &str, target_key: &str) -> bool {
-    match target_key.strip_prefix(assignment_key) {
-        // Segment-wise: the rest must be empty or start a new segment, so `/subscriptions/1`
-        // does not cover `/subscriptions/12`. The root (empty key) covers every scope.
-        Some(rest) => rest.is_empty() || rest.starts_with('/'),
-        None => false,
-    }
+/// Whether the assignment scope `assignment_scope` covers `target_scope`.
+pub fn scope_covers(assignment_scope: &ResourceId, target_scope: &ResourceId) -> bool {
+    assignment_scope.covers(target_scope)
 }
 
-/// Whether the assignment scope `assignment_scope` covers `target_scope`, both as given
-/// (any casing, trailing `/` or not).
-pub fn scope_covers(assignment_scope: &str, target_scope: &str) -> bool {
-    covers(&scope_key(assignment_scope), &scope_key(target_scope))
-}
-
-/// The keys of a scope and every scope above it, root first: what "at or above" means.
-pub fn ancestor_keys(key: &str) -> Vec<String> {
-    let mut keys = vec![String::new()];
-    for (index, _) in key.match_indices('/').skip(1) {
-        keys.push(key[..index].to_owned());
-    }
-    if !key.is_empty() {
-        keys.push(key.to_owned());
-    }
-    keys
-}
-
-/// Checks that `scope` looks like a resource id: it starts with `/`, has no empty segment,
-/// and no query or fragment.
-pub fn validate_scope(scope: &str) -> Result<(), RbacError> {
-    let trimmed = scope.trim_end_matches('/');
-    let valid = scope.starts_with('/')
-        && !trimmed.contains("//")
-        && !scope.contains(['?', '#', '\\'])
-        && !scope.chars().any(char::is_whitespace);
-    if valid {
-        Ok(())
-    } else {
-        Err(RbacError::InvalidScope {
-            scope: scope.to_owned(),
-        })
-    }
-}
-
-/// The subscription id of a scope under a subscription, with the casing of the scope.
-pub fn subscription_of(scope: &str) -> Option<&str> {
-    let mut segments = scope.split('/').filter(|segment| !segment.is_empty());
-    match (segments.next(), segments.next()) {
-        (Some(first), Some(id)) if first.eq_ignore_ascii_case("subscriptions") => Some(id),
-        _ => None,
-    }
+/// Parses a scope as a caller wrote it (any casing, trailing `/` or not);
+/// [`RbacError::InvalidScope`] if it is not a resource id.
+pub fn parse_scope(scope: &str) -> Result<ResourceId, RbacError> {
+    ResourceId::parse(scope).map_err(|_| RbacError::InvalidScope {
+        scope: scope.to_owned(),
+    })
 }
 
 /// The full id of a role assignment named `name` at `scope`.
-pub fn role_assignment_id(scope: &str, name: &str) -> String {
-    format!(
-        "{}{ROLE_ASSIGNMENTS_SUFFIX}{name}",
-        scope.trim_end_matches('/')
-    )
+pub fn role_assignment_id(scope: &ResourceId, name: &str) -> ResourceId {
+    scope.provider(AUTHORIZATION_NAMESPACE, ROLE_ASSIGNMENTS, name)
 }
 
 /// The full id of a role definition as ARM shows it at `scope`: at the scope's subscription
 /// (`/subscriptions/{s}/providers/...`), or at the tenant (`/providers/...`) for scopes that
 /// are not under a subscription. Clients compare assignments' `roleDefinitionId` with ids
 /// listed at the subscription, so both use this form.
-pub fn role_definition_id_at(scope: &str, role_definition_id: &str) -> String {
-    match subscription_of(scope) {
-        Some(subscription) => {
-            format!("/subscriptions/{subscription}{ROLE_DEFINITIONS_SUFFIX}{role_definition_id}")
-        }
-        None => format!("{ROLE_DEFINITIONS_SUFFIX}{role_definition_id}"),
-    }
+pub fn role_definition_id_at(scope: &ResourceId, role_definition_id: &str) -> ResourceId {
+    let base = match scope.subscription_id() {
+        Some(subscription) => ResourceId::subscription(subscription),
+        None => ResourceId::root(),
+    };
+    base.provider(
+        AUTHORIZATION_NAMESPACE,
+        ROLE_DEFINITIONS,
+        role_definition_id,
+    )
 }
 
 /// Splits a role assignment id into its scope and name; `None` if it is not one.
-pub fn split_role_assignment_id(id: &str) -> Option<(String, String)> {
-    split_extension_id(id, ROLE_ASSIGNMENTS_SUFFIX)
+pub fn split_role_assignment_id(id: &ResourceId) -> Option<(ResourceId, String)> {
+    split_extension_id(id, ROLE_ASSIGNMENTS)
 }
 
 /// Splits a role definition id into its scope and GUID; `None` if it is not one.
-pub fn split_role_definition_id(id: &str) -> Option<(String, String)> {
-    split_extension_id(id, ROLE_DEFINITIONS_SUFFIX)
+pub fn split_role_definition_id(id: &ResourceId) -> Option<(ResourceId, String)> {
+    split_extension_id(id, ROLE_DEFINITIONS)
 }
 
-fn split_extension_id(id: &str, suffix: &str) -> Option<(String, String)> {
-    let lower = id.to_ascii_lowercase();
-    // The last occurrence: a scope may itself be an extension resource.
-    let at = lower.rfind(&suffix.to_ascii_lowercase())?;
-    let name = &id[at + suffix.len()..];
-    if name.is_empty() || name.contains('/') {
+fn split_extension_id(id: &ResourceId, type_name: &str) -> Option<(ResourceId, String)> {
+    // The innermost provider types the id, so a scope may itself be an extension resource.
+    let resource_type = id.resource_type();
+    let (namespace, rest) = resource_type.as_str().split_once('/')?;
+    if !namespace.eq_ignore_ascii_case(AUTHORIZATION_NAMESPACE)
+        || !rest.eq_ignore_ascii_case(type_name)
+    {
         return None;
     }
-    let scope = if at == 0 { "/" } else { &id[..at] };
-    Some((scope.to_owned(), name.to_owned()))
+    Some((id.parent()?, id.name()?.to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn id(text: &str) -> ResourceId {
+        ResourceId::parse(text).unwrap()
+    }
+
+    fn scope_covers(assignment_scope: &str, target_scope: &str) -> bool {
+        super::scope_covers(&id(assignment_scope), &id(target_scope))
+    }
 
     #[test]
     fn assignment_scope_covers_itself_and_everything_below() {
@@ -158,6 +131,10 @@ mod tests {
             "/SUBSCRIPTIONS/1/resourcegroups/RG/",
             "/subscriptions/1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/V"
         ));
+        assert!(covers(
+            id("/SUBSCRIPTIONS/1/resourcegroups/RG/").scope_key(),
+            &id("/subscriptions/1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/V")
+        ));
     }
 
     #[test]
@@ -172,9 +149,9 @@ mod tests {
 
     #[test]
     fn ancestors_run_from_root_to_the_scope() {
-        assert_eq!(ancestor_keys(""), [""]);
+        assert_eq!(ResourceId::root().ancestor_keys(), [""]);
         assert_eq!(
-            ancestor_keys("/subscriptions/1/resourcegroups/rg"),
+            id("/subscriptions/1/resourcegroups/rg").ancestor_keys(),
             [
                 "",
                 "/subscriptions",
@@ -187,47 +164,49 @@ mod tests {
 
     #[test]
     fn scopes_must_be_resource_ids() {
-        assert!(validate_scope("/").is_ok());
-        assert!(validate_scope("/subscriptions/1/").is_ok());
+        assert!(parse_scope("/").is_ok());
+        assert!(parse_scope("/subscriptions/1/").is_ok());
         for bad in ["", "subscriptions/1", "/subscriptions//rg", "/a?b", "/a b"] {
-            let error = validate_scope(bad).unwrap_err();
-            assert_eq!(error.code(), "InvalidScope", "{bad}");
+            let error = parse_scope(bad).unwrap_err();
+            assert!(matches!(error, RbacError::InvalidScope { .. }), "{bad}");
         }
     }
 
     #[test]
     fn role_definition_ids_are_shown_at_the_subscription_of_the_scope() {
         assert_eq!(
-            role_definition_id_at("/subscriptions/S1/resourceGroups/rg", "g"),
+            role_definition_id_at(&id("/subscriptions/S1/resourceGroups/rg"), "g").as_str(),
             "/subscriptions/S1/providers/Microsoft.Authorization/roleDefinitions/g"
         );
         assert_eq!(
-            role_definition_id_at("/", "g"),
+            role_definition_id_at(&ResourceId::root(), "g").as_str(),
             "/providers/Microsoft.Authorization/roleDefinitions/g"
         );
     }
 
     #[test]
     fn role_assignment_ids_split_back_into_scope_and_name() {
-        let id = role_assignment_id("/subscriptions/1/resourceGroups/rg/", "n1");
+        let assignment = role_assignment_id(&id("/subscriptions/1/resourceGroups/rg/"), "n1");
         assert_eq!(
-            id,
+            assignment.as_str(),
             "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/n1"
         );
         assert_eq!(
-            split_role_assignment_id(&id.to_lowercase()),
-            Some((
-                "/subscriptions/1/resourcegroups/rg".to_owned(),
-                "n1".to_owned()
-            ))
+            split_role_assignment_id(&id(&assignment.as_str().to_lowercase())),
+            Some((id("/subscriptions/1/resourcegroups/rg"), "n1".to_owned()))
         );
         assert_eq!(
-            split_role_assignment_id(&role_assignment_id("/", "n2")),
-            Some(("/".to_owned(), "n2".to_owned()))
+            split_role_assignment_id(&role_assignment_id(&ResourceId::root(), "n2")),
+            Some((ResourceId::root(), "n2".to_owned()))
         );
-        assert_eq!(split_role_assignment_id("/subscriptions/1"), None);
+        assert_eq!(split_role_assignment_id(&id("/subscriptions/1")), None);
+        assert!(
+            ResourceId::parse("/providers/Microsoft.Authorization/roleDefinitions/g/x").is_err()
+        );
         assert_eq!(
-            split_role_definition_id("/providers/Microsoft.Authorization/roleDefinitions/g/x"),
+            split_role_definition_id(&id(
+                "/providers/Microsoft.Authorization/roleDefinitions/g/x/y"
+            )),
             None
         );
     }

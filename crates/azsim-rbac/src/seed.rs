@@ -9,7 +9,7 @@
 //! principals need not exist in the directory: assignments name object ids only (like
 //! orphans), which is all a decision reads.
 
-use azsim_core::SharedClock;
+use azsim_core::{ResourceId, SharedClock};
 use azsim_store::Store;
 use azsim_store::role_assignments::{StoredRoleAssignment, insert_role_assignment};
 
@@ -18,7 +18,7 @@ use crate::actions::{
     ROLE_ASSIGNMENTS_WRITE,
 };
 use crate::roles::{CONTRIBUTOR, KEY_VAULT_SECRETS_USER, READER};
-use crate::scope::{role_assignment_id, scope_key};
+use crate::scope::role_assignment_id;
 use crate::{Authorizer, PermissionKind, RbacError};
 
 /// Seeded principals' object ids are this plus the principal's index.
@@ -39,7 +39,7 @@ pub struct DecisionCase {
     /// Management or data.
     pub kind: PermissionKind,
     /// Where.
-    pub scope: String,
+    pub scope: ResourceId,
     /// The right answer.
     pub expected: bool,
 }
@@ -95,10 +95,10 @@ pub async fn seed_role_assignments(
             };
             let name = guid(ASSIGNMENT_BASE, seeded.assignments);
             let stored = StoredRoleAssignment {
-                assignment_id: role_assignment_id(&scope, &name),
+                assignment_id: role_assignment_id(&scope, &name).to_string(),
                 name,
-                scope_key: scope_key(&scope),
-                scope,
+                scope_key: scope.scope_key().to_owned(),
+                scope: scope.to_string(),
                 role_definition_id: role.to_owned(),
                 principal_id: principal_id.clone(),
                 principal_type: "ServicePrincipal".to_owned(),
@@ -141,18 +141,18 @@ pub async fn run_decisions(
 
 /// The scopes of principal `p`.
 struct Layout {
-    subscription: String,
-    group: String,
-    vault: String,
+    subscription: ResourceId,
+    group: ResourceId,
+    vault: ResourceId,
     index: usize,
     principal_count: usize,
 }
 
 impl Layout {
     fn new(subscription_id: &str, index: usize, principal_count: usize) -> Self {
-        let subscription = format!("/subscriptions/{subscription_id}");
-        let group = format!("{subscription}/resourceGroups/rg-{index}");
-        let vault = format!("{group}/providers/Microsoft.KeyVault/vaults/kv-{index}");
+        let subscription = ResourceId::subscription(subscription_id);
+        let group = ResourceId::resource_group(subscription_id, &format!("rg-{index}"));
+        let vault = group.provider("Microsoft.KeyVault", "vaults", &format!("kv-{index}"));
         Self {
             subscription,
             group,
@@ -162,21 +162,21 @@ impl Layout {
         }
     }
 
-    fn vm(&self, name: &str) -> String {
-        format!(
-            "{}/providers/Microsoft.Compute/virtualMachines/{name}",
-            self.group
-        )
+    fn vm(&self, name: &str) -> ResourceId {
+        vm_in(&self.group, name)
     }
 
-    fn secret(&self, k: usize) -> String {
-        format!("{}/secrets/secret-{k}", self.vault)
+    fn secret(&self, k: usize) -> ResourceId {
+        // A vault is a provider resource, so it always has children.
+        self.vault
+            .child("secrets", &format!("secret-{k}"))
+            .unwrap_or_else(|| self.vault.clone())
     }
 
     /// Questions about a principal holding the first `count` assignments of this layout.
     fn cases(&self, principal_id: &str, count: usize) -> Vec<DecisionCase> {
         let case =
-            |action: &str, kind: PermissionKind, scope: String, expected: bool| DecisionCase {
+            |action: &str, kind: PermissionKind, scope: ResourceId, expected: bool| DecisionCase {
                 principal_id: principal_id.to_owned(),
                 action: action.to_owned(),
                 kind,
@@ -186,15 +186,18 @@ impl Layout {
         let management = PermissionKind::Management;
         let data = PermissionKind::Data;
         let own_vm = self.vm(&format!("vm-{}", self.index));
+        let subscription_id = self.subscription.subscription_id().unwrap_or_default();
         // `rg-{p}0` has `rg-{p}` as a string prefix but is another group.
-        let prefix_trap = format!(
-            "{}0/providers/Microsoft.Compute/virtualMachines/vm",
-            self.group
+        let prefix_trap = vm_in(
+            &ResourceId::resource_group(subscription_id, &format!("rg-{}0", self.index)),
+            "vm",
         );
-        let neighbour = format!(
-            "{}/resourceGroups/rg-{}/providers/Microsoft.Compute/virtualMachines/vm",
-            self.subscription,
-            (self.index + 1) % self.principal_count.max(2)
+        let neighbour = vm_in(
+            &ResourceId::resource_group(
+                subscription_id,
+                &format!("rg-{}", (self.index + 1) % self.principal_count.max(2)),
+            ),
+            "vm",
         );
         let has_reader = count >= 1;
         let has_contributor = count >= 2;
@@ -221,6 +224,10 @@ impl Layout {
             case(KEY_VAULT_SECRET_GET, management, self.secret(2), false),
         ]
     }
+}
+
+fn vm_in(group: &ResourceId, name: &str) -> ResourceId {
+    group.provider("Microsoft.Compute", "virtualMachines", name)
 }
 
 fn guid(base: u128, index: usize) -> String {

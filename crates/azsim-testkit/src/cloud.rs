@@ -247,11 +247,7 @@ impl Drop for FakeCloud {
 /// The administrator of the endpoints, with its principal's object id from the directory.
 async fn admin_client(cloud: &Cloud) -> Client {
     let endpoints = cloud.endpoints();
-    let mut conn = cloud
-        .store()
-        .read()
-        .await
-        .expect("a store connection");
+    let mut conn = cloud.store().read().await.expect("a store connection");
     let principal = azsim_store::directory::find_service_principal_by_app_id(
         &mut conn,
         &endpoints.tenant_id,

@@ -80,7 +80,7 @@ pub(crate) async fn authorize(
             &caller.claims.oid,
             action.data_action(),
             PermissionKind::Data,
-            scope.as_str(),
+            scope,
         )
         .await
         .map_err(VaultError::Authorization)?;

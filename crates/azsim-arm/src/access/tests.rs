@@ -5,7 +5,8 @@ use super::*;
 const SUB: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
 
 fn access(path: &str, method: Method) -> Option<(String, String)> {
-    required_access(&ArmPath::parse(path), &method).map(|access| (access.action, access.scope))
+    required_access(&ArmPath::parse(path), &method)
+        .map(|access| (access.action, access.scope.to_string()))
 }
 
 fn pair(action: &str, scope: &str) -> Option<(String, String)> {

@@ -1,18 +1,19 @@
 //! Reading subscriptions (they are created by the cloud at first start, not through the API).
 
+use azsim_core::ResourceId;
 use azsim_store::resources::{self, Subscription};
 
 use crate::access::visible_subscriptions;
-use crate::app::{acquire, require_subscription};
 use crate::auth::Caller;
 use crate::error::ArmError;
-use crate::path::subscription_id_path;
+use crate::lookup::acquire;
+use crate::request::ArmRequest;
 use crate::state::ArmState;
 
 /// The subscriptions the caller can see: those that trust its tenant and where it has a role
 /// assignment (at, above or below the subscription), as ARM lists them.
 #[tracing::instrument(skip_all)]
-pub async fn subscription_list(
+pub(crate) async fn subscription_list(
     state: &ArmState,
     caller: &Caller,
 ) -> Result<Vec<Subscription>, ArmError> {
@@ -26,16 +27,11 @@ pub async fn subscription_list(
                 .eq_ignore_ascii_case(caller.tenant_id())
         })
         .collect();
-    let scopes: Vec<String> = subscriptions
+    let scopes: Vec<ResourceId> = subscriptions
         .iter()
-        .map(|subscription| subscription_id_path(&subscription.subscription_id))
+        .map(|subscription| ResourceId::subscription(&subscription.subscription_id))
         .collect();
-    let visible = visible_subscriptions(
-        &mut conn,
-        caller.object_id(),
-        scopes.iter().map(String::as_str),
-    )
-    .await?;
+    let visible = visible_subscriptions(&mut conn, caller.object_id(), &scopes).await?;
     Ok(subscriptions
         .into_iter()
         .zip(visible)
@@ -43,12 +39,7 @@ pub async fn subscription_list(
         .collect())
 }
 
-/// One subscription.
-#[tracing::instrument(skip_all, fields(subscription_id = %subscription_id))]
-pub async fn subscription_view(
-    state: &ArmState,
-    subscription_id: &str,
-) -> Result<Subscription, ArmError> {
-    let mut conn = acquire(state).await?;
-    require_subscription(&mut conn, subscription_id).await
+/// One subscription: the request's, read once before authorization.
+pub(crate) fn subscription_view(request: &ArmRequest) -> Result<Subscription, ArmError> {
+    request.require_subscription().cloned()
 }

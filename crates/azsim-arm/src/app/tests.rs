@@ -2,12 +2,11 @@
 
 use serde_json::json;
 
-use super::resource_group::check_resource_group_name;
-use super::user_assigned_identity::check_identity_name;
 use super::vm_identity::{
     IdentityReference, IdentityRequest, UserAssignedChange, WriteMode, identity_change,
 };
 use super::*;
+use crate::names::{check_identity_name, check_resource_group_name};
 
 #[test]
 fn locations_are_normalised_like_arm() {

@@ -5,75 +5,67 @@
 //! principal and certificate. After a delete commits, the agents of the VMs that carried the
 //! identity are re-synced, so they stop offering it at once.
 
+use azsim_core::ResourceId;
 use azsim_msrp::{UserAssignedIdentity, UserAssignedIdentityTarget};
 use azsim_store::Connection;
 use azsim_store::resources::ResourceGroup;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::app::virtual_machine::WriteContext;
-use crate::app::{acquire, normalize_location, require_resource_group, require_subscription};
+use crate::app::normalize_location;
 use crate::error::ArmError;
-use crate::path::USER_ASSIGNED_IDENTITY_TYPE;
+use crate::kinds::USER_ASSIGNED_IDENTITY;
+use crate::lookup::{acquire, group_item, require_resource_group};
+use crate::request::ArmRequest;
 use crate::state::ArmState;
 
 /// The body of an identity PUT. `properties` (`isolationScope`) is accepted and ignored;
 /// `tenantId`, `principalId` and `clientId` are read-only.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct UserAssignedIdentityPut {
+pub(crate) struct UserAssignedIdentityPut {
     /// Where the identity lives; required.
-    pub location: Option<String>,
+    pub(crate) location: Option<String>,
     /// Its tags.
     #[serde(default)]
-    pub tags: Option<Map<String, Value>>,
+    pub(crate) tags: Option<Map<String, Value>>,
 }
 
 /// The body of an identity PATCH: only tags change.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct UserAssignedIdentityPatch {
+pub(crate) struct UserAssignedIdentityPatch {
     /// The new tags (replacing the old ones), if given.
     #[serde(default)]
-    pub tags: Option<Map<String, Value>>,
-}
-
-/// Where an identity is addressed.
-#[derive(Debug, Clone, Copy)]
-pub struct UserAssignedIdentityAddress<'a> {
-    /// The subscription id from the path.
-    pub subscription_id: &'a str,
-    /// The resource group name from the path.
-    pub resource_group: &'a str,
-    /// The identity name from the path.
-    pub name: &'a str,
+    pub(crate) tags: Option<Map<String, Value>>,
 }
 
 /// The result of an identity PUT: the identity and whether it was created.
 #[derive(Debug, Clone)]
-pub struct UserAssignedIdentityPutOutcome {
+pub(crate) struct UserAssignedIdentityPutOutcome {
     /// The identity after the write.
-    pub identity: UserAssignedIdentity,
+    pub(crate) identity: UserAssignedIdentity,
     /// `true` when the identity did not exist before.
-    pub created: bool,
+    pub(crate) created: bool,
 }
 
 /// Creates the identity (with its principal and certificate) or replaces its tags; its
 /// principal, client id and location never change.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, identity = %address.name))]
-pub async fn user_assigned_identity_create_or_update(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn user_assigned_identity_create_or_update(
     state: &ArmState,
-    write: WriteContext<'_>,
-    address: UserAssignedIdentityAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
     body: UserAssignedIdentityPut,
 ) -> Result<UserAssignedIdentityPutOutcome, ArmError> {
-    check_identity_name(address.name)?;
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
+    USER_ASSIGNED_IDENTITY.check_name(name)?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
     let mut tx = state.store().write().await?;
-    let (subscription, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
     let existing = state
         .msrp()
-        .user_assigned_identity(&mut tx, group.resource_group_row, address.name)
+        .user_assigned_identity(&mut tx, group.resource_group_row, name)
         .await?;
     let (identity, created) = match existing {
         Some(mut existing) => {
@@ -97,14 +89,14 @@ pub async fn user_assigned_identity_create_or_update(
                 resource_group_row: group.resource_group_row,
                 subscription_id: &subscription.subscription_id,
                 resource_group_name: &group.name,
-                name: address.name,
+                name,
                 tenant_id: &subscription.tenant_id,
                 location: &location,
                 tags: &tags,
             };
             let identity = state
                 .msrp()
-                .create_user_assigned_identity(&mut tx, &target, write.correlation_id)
+                .create_user_assigned_identity(&mut tx, &target, request.correlation_id())
                 .await?;
             (identity, true)
         }
@@ -115,28 +107,32 @@ pub async fn user_assigned_identity_create_or_update(
 }
 
 /// One identity.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, identity = %address.name))]
-pub async fn user_assigned_identity_view(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn user_assigned_identity_view(
     state: &ArmState,
-    address: UserAssignedIdentityAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
 ) -> Result<UserAssignedIdentity, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let (_, group) =
-        require_resource_group(&mut conn, address.subscription_id, address.resource_group).await?;
-    find_in_group(state, &mut conn, &group, address.name).await
+    let group = require_resource_group(&mut conn, subscription, group_name).await?;
+    find_in_group(state, &mut conn, &group, name).await
 }
 
 /// Replaces an existing identity's tags.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, identity = %address.name))]
-pub async fn user_assigned_identity_update(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn user_assigned_identity_update(
     state: &ArmState,
-    address: UserAssignedIdentityAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
     body: UserAssignedIdentityPatch,
 ) -> Result<UserAssignedIdentity, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut tx = state.store().write().await?;
-    let (_, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let mut identity = find_in_group(state, &mut tx, &group, address.name).await?;
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
+    let mut identity = find_in_group(state, &mut tx, &group, name).await?;
     let Some(tags) = body.tags else {
         return Ok(identity);
     };
@@ -152,25 +148,26 @@ pub async fn user_assigned_identity_update(
 
 /// Deletes an identity: its principal and credentials go with it and it is detached from
 /// every VM, whose agents then stop offering it. `false` when there was no such identity.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, identity = %address.name))]
-pub async fn user_assigned_identity_delete(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn user_assigned_identity_delete(
     state: &ArmState,
-    write: WriteContext<'_>,
-    address: UserAssignedIdentityAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
 ) -> Result<bool, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut tx = state.store().write().await?;
-    let (_, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
     let Some(identity) = state
         .msrp()
-        .user_assigned_identity(&mut tx, group.resource_group_row, address.name)
+        .user_assigned_identity(&mut tx, group.resource_group_row, name)
         .await?
     else {
         return Ok(false);
     };
     let vm_rows = state
         .msrp()
-        .delete_user_assigned_identity(&mut tx, &identity, write.correlation_id)
+        .delete_user_assigned_identity(&mut tx, &identity, request.correlation_id())
         .await?;
     tx.commit().await?;
     tracing::info!(
@@ -180,20 +177,21 @@ pub async fn user_assigned_identity_delete(
     );
     state
         .msrp()
-        .sync_vm_agents(&vm_rows, write.correlation_id)
+        .sync_vm_agents(&vm_rows, request.correlation_id())
         .await?;
     Ok(true)
 }
 
 /// The identities of a resource group.
 #[tracing::instrument(skip_all, fields(resource_group = %resource_group))]
-pub async fn user_assigned_identity_list_in_resource_group(
+pub(crate) async fn user_assigned_identity_list_in_resource_group(
     state: &ArmState,
-    subscription_id: &str,
+    request: &ArmRequest,
     resource_group: &str,
 ) -> Result<Vec<UserAssignedIdentity>, ArmError> {
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let (_, group) = require_resource_group(&mut conn, subscription_id, resource_group).await?;
+    let group = require_resource_group(&mut conn, subscription, resource_group).await?;
     Ok(state
         .msrp()
         .user_assigned_identities_in_resource_group(&mut conn, group.resource_group_row)
@@ -201,13 +199,13 @@ pub async fn user_assigned_identity_list_in_resource_group(
 }
 
 /// The identities of a subscription.
-#[tracing::instrument(skip_all, fields(subscription_id = %subscription_id))]
-pub async fn user_assigned_identity_list_in_subscription(
+#[tracing::instrument(skip_all)]
+pub(crate) async fn user_assigned_identity_list_in_subscription(
     state: &ArmState,
-    subscription_id: &str,
+    request: &ArmRequest,
 ) -> Result<Vec<UserAssignedIdentity>, ArmError> {
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let subscription = require_subscription(&mut conn, subscription_id).await?;
     Ok(state
         .msrp()
         .user_assigned_identities_in_subscription(&mut conn, &subscription.subscription_id)
@@ -224,26 +222,11 @@ async fn find_in_group(
         .msrp()
         .user_assigned_identity(conn, group.resource_group_row, name)
         .await?
-        .ok_or_else(|| ArmError::ResourceNotFound {
-            resource_type: USER_ASSIGNED_IDENTITY_TYPE,
-            name: name.to_owned(),
-            resource_group: group.name.clone(),
+        .ok_or_else(|| {
+            (USER_ASSIGNED_IDENTITY.not_found)(&USER_ASSIGNED_IDENTITY.in_group(
+                &group.subscription_id,
+                &group.name,
+                name,
+            ))
         })
-}
-
-/// The provider's rule for identity names: 3 to 128 letters, digits, `-` and `_`, starting
-/// with a letter or digit.
-pub(crate) fn check_identity_name(name: &str) -> Result<(), ArmError> {
-    let length_ok = (3..=128).contains(&name.chars().count());
-    let first_ok = name.chars().next().is_some_and(char::is_alphanumeric);
-    let rest_ok = name
-        .chars()
-        .all(|character| character.is_alphanumeric() || matches!(character, '-' | '_'));
-    if length_ok && first_ok && rest_ok {
-        Ok(())
-    } else {
-        Err(ArmError::InvalidResourceName {
-            name: name.to_owned(),
-        })
-    }
 }

@@ -6,15 +6,18 @@
 //! DNS names in Azure. Deleting a vault deletes its secrets (the schema cascades); there is no
 //! soft delete.
 
+use azsim_core::ResourceId;
 use azsim_store::StoreError;
 use azsim_store::resources::ResourceGroup;
 use azsim_store::vaults::{self, Vault, VaultWrite};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::app::{acquire, normalize_location, require_resource_group, require_subscription};
+use crate::app::normalize_location;
 use crate::error::ArmError;
-use crate::path::VAULT_TYPE;
+use crate::kinds::VAULT;
+use crate::lookup::{acquire, group_item, require_resource_group};
+use crate::request::ArmRequest;
 use crate::state::ArmState;
 
 /// Properties the service sets; a caller's values for them are ignored.
@@ -23,63 +26,54 @@ const READ_ONLY_PROPERTIES: [&str; 3] = ["vaultUri", "provisioningState", "hsmPo
 /// The body of a vault PUT (a full replace). Properties the simulator does not model
 /// (`enableSoftDelete`, `accessPolicies`, ...) are kept and echoed.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct VaultPut {
+pub(crate) struct VaultPut {
     /// Where the vault lives; required.
-    pub location: Option<String>,
+    pub(crate) location: Option<String>,
     /// Its tags.
     #[serde(default)]
-    pub tags: Option<Map<String, Value>>,
+    pub(crate) tags: Option<Map<String, Value>>,
     /// `tenantId`, `sku`, `enableRbacAuthorization`, ...
     #[serde(default)]
-    pub properties: Option<Map<String, Value>>,
-}
-
-/// Where a vault is addressed.
-#[derive(Debug, Clone, Copy)]
-pub struct VaultAddress<'a> {
-    /// The subscription id from the path.
-    pub subscription_id: &'a str,
-    /// The resource group name from the path.
-    pub resource_group: &'a str,
-    /// The vault name from the path.
-    pub name: &'a str,
+    pub(crate) properties: Option<Map<String, Value>>,
 }
 
 /// The result of a vault PUT: the vault and whether it was created.
 #[derive(Debug, Clone)]
-pub struct VaultPutOutcome {
+pub(crate) struct VaultPutOutcome {
     /// The vault after the write.
-    pub vault: Vault,
+    pub(crate) vault: Vault,
     /// `true` when the vault did not exist before.
-    pub created: bool,
+    pub(crate) created: bool,
 }
 
 /// Creates or replaces a vault. Its location cannot change, and its name must be free in the
 /// whole cloud.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vault = %address.name))]
-pub async fn vault_create_or_update(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn vault_create_or_update(
     state: &ArmState,
-    address: VaultAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
     body: VaultPut,
 ) -> Result<VaultPutOutcome, ArmError> {
-    check_vault_name(address.name)?;
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
+    VAULT.check_name(name)?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
     let mut tx = state.store().write().await?;
-    let (subscription, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
     let properties = vault_properties(
         body.properties.unwrap_or_default(),
         &subscription.tenant_id,
         &subscription.subscription_id,
     )?;
-    let existing = vaults::find_vault_by_name(&mut tx, address.name).await?;
+    let existing = vaults::find_vault_by_name(&mut tx, name).await?;
     // A new vault gets its port now, so its URI goes into its row; the port is served once
     // the row is committed, and freed if the write fails.
     let (vault_uri, new_endpoint) = match &existing {
         Some(existing) if existing.resource_group_row != group.resource_group_row => {
             return Err(ArmError::VaultAlreadyExists {
-                name: address.name.to_owned(),
+                name: name.to_owned(),
             });
         }
         Some(existing) if existing.location != location => {
@@ -101,7 +95,7 @@ pub async fn vault_create_or_update(
         &mut tx,
         VaultWrite {
             resource_group_row: group.resource_group_row,
-            name: address.name,
+            name,
             location: &location,
             tenant_id: &subscription.tenant_id,
             properties: &properties,
@@ -114,7 +108,7 @@ pub async fn vault_create_or_update(
     .map_err(|error| match error {
         // Another writer took the name between the look-up and the write.
         StoreError::Conflict { .. } => ArmError::VaultAlreadyExists {
-            name: address.name.to_owned(),
+            name: name.to_owned(),
         },
         other => ArmError::Store(other),
     })?;
@@ -131,46 +125,56 @@ pub async fn vault_create_or_update(
 }
 
 /// One vault.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vault = %address.name))]
-pub async fn vault_view(state: &ArmState, address: VaultAddress<'_>) -> Result<Vault, ArmError> {
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn vault_view(
+    state: &ArmState,
+    request: &ArmRequest,
+    id: &ResourceId,
+) -> Result<Vault, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let (_, group) =
-        require_resource_group(&mut conn, address.subscription_id, address.resource_group).await?;
-    find_in_group(&mut conn, &group, address.name).await
+    let group = require_resource_group(&mut conn, subscription, group_name).await?;
+    find_in_group(&mut conn, &group, name).await
 }
 
 /// The vaults of a resource group.
 #[tracing::instrument(skip_all, fields(resource_group = %resource_group))]
-pub async fn vault_list_in_resource_group(
+pub(crate) async fn vault_list_in_resource_group(
     state: &ArmState,
-    subscription_id: &str,
+    request: &ArmRequest,
     resource_group: &str,
 ) -> Result<Vec<Vault>, ArmError> {
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let (_, group) = require_resource_group(&mut conn, subscription_id, resource_group).await?;
+    let group = require_resource_group(&mut conn, subscription, resource_group).await?;
     Ok(vaults::list_vaults_in_resource_group(&mut conn, group.resource_group_row).await?)
 }
 
 /// The vaults of a subscription.
-#[tracing::instrument(skip_all, fields(subscription_id = %subscription_id))]
-pub async fn vault_list_in_subscription(
+#[tracing::instrument(skip_all)]
+pub(crate) async fn vault_list_in_subscription(
     state: &ArmState,
-    subscription_id: &str,
+    request: &ArmRequest,
 ) -> Result<Vec<Vault>, ArmError> {
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let subscription = require_subscription(&mut conn, subscription_id).await?;
     Ok(vaults::list_vaults_in_subscription(&mut conn, &subscription.subscription_id).await?)
 }
 
 /// Deletes a vault and (by the schema's cascade) its secrets, then stops its listener; `false`
 /// when there was none.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vault = %address.name))]
-pub async fn vault_delete(state: &ArmState, address: VaultAddress<'_>) -> Result<bool, ArmError> {
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn vault_delete(
+    state: &ArmState,
+    request: &ArmRequest,
+    id: &ResourceId,
+) -> Result<bool, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut tx = state.store().write().await?;
-    let (_, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let Some(vault) = vaults::find_vault(&mut tx, group.resource_group_row, address.name).await?
-    else {
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
+    let Some(vault) = vaults::find_vault(&mut tx, group.resource_group_row, name).await? else {
         return Ok(false);
     };
     vaults::delete_vault(&mut tx, vault.vault_row).await?;
@@ -188,31 +192,9 @@ pub(crate) async fn find_in_group(
 ) -> Result<Vault, ArmError> {
     vaults::find_vault(conn, group.resource_group_row, name)
         .await?
-        .ok_or_else(|| ArmError::ResourceNotFound {
-            resource_type: VAULT_TYPE,
-            name: name.to_owned(),
-            resource_group: group.name.clone(),
+        .ok_or_else(|| {
+            (VAULT.not_found)(&VAULT.in_group(&group.subscription_id, &group.name, name))
         })
-}
-
-/// Key Vault's rule for vault names: 3 to 24 letters, digits and hyphens, beginning with a
-/// letter, ending with a letter or digit, without two hyphens in a row.
-pub(crate) fn check_vault_name(name: &str) -> Result<(), ArmError> {
-    let bytes = name.as_bytes();
-    let valid = (3..=24).contains(&bytes.len())
-        && bytes
-            .iter()
-            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
-        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
-        && !name.contains("--");
-    if valid {
-        Ok(())
-    } else {
-        Err(ArmError::VaultNameNotValid {
-            name: name.to_owned(),
-        })
-    }
 }
 
 /// The properties to store: the caller's, without read-only ones, with `tenantId`, `sku` and
@@ -312,6 +294,7 @@ fn invalid(target: &str, message: String) -> ArmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::check_vault_name;
 
     const TENANT: &str = "5c7d2b0e-3f4a-4b6c-9d8e-1a2b3c4d5e6f";
     const SUB: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";

@@ -6,7 +6,7 @@
 //! exist) leaves nothing. Only after the commit is the VM's metadata agent brought in line
 //! (it reads what was committed).
 
-use azsim_core::{FlowEvent, FlowStep};
+use azsim_core::{FlowEvent, FlowStep, ResourceId};
 use azsim_msrp::{SystemIdentityInfo, UserAssignedIdentity, VmIdentityTarget};
 use azsim_store::resources::{
     self, NewVirtualMachine, ResourceGroup, Subscription, VirtualMachine, VirtualMachineUpdate,
@@ -16,17 +16,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::access::authorize_linked;
-pub use crate::app::vm_identity::IdentityRequest;
+pub(crate) use crate::app::vm_identity::IdentityRequest;
 use crate::app::vm_identity::{
     IdentityChange, IdentityReference, UserAssignedChange, WriteMode, identity_change,
     no_user_assigned_identity,
 };
-use crate::app::{
-    acquire, merge_patch, normalize_location, require_resource_group, require_subscription,
-};
-use crate::auth::Caller;
+use crate::app::{merge_patch, normalize_location};
 use crate::error::ArmError;
-use crate::path::{VIRTUAL_MACHINE_TYPE, virtual_machine_id};
+use crate::kinds::VIRTUAL_MACHINE;
+use crate::lookup::{acquire, group_item, require_resource_group};
+use crate::request::ArmRequest;
 use crate::state::ArmState;
 
 /// Properties the service sets; a caller's values for them are ignored.
@@ -35,95 +34,75 @@ const READ_ONLY_PROPERTIES: [&str; 4] =
 
 /// The body of a VM PUT (a full replace). Fields the simulator does not model are accepted.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct VirtualMachinePut {
+pub(crate) struct VirtualMachinePut {
     /// Where the VM lives; required.
-    pub location: Option<String>,
+    pub(crate) location: Option<String>,
     /// The VM's tags.
     #[serde(default)]
-    pub tags: Option<Map<String, Value>>,
+    pub(crate) tags: Option<Map<String, Value>>,
     /// The identities the VM should have; absent means none.
     #[serde(default)]
-    pub identity: Option<IdentityRequest>,
+    pub(crate) identity: Option<IdentityRequest>,
     /// hardwareProfile, osProfile, ...: kept and echoed, not interpreted.
     #[serde(default)]
-    pub properties: Option<Map<String, Value>>,
+    pub(crate) properties: Option<Map<String, Value>>,
 }
 
 /// The body of a VM PATCH: what is absent stays as it is.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct VirtualMachinePatch {
+pub(crate) struct VirtualMachinePatch {
     /// New tags, replacing the old ones.
     #[serde(default)]
-    pub tags: Option<Map<String, Value>>,
+    pub(crate) tags: Option<Map<String, Value>>,
     /// The identities the VM should have.
     #[serde(default)]
-    pub identity: Option<IdentityRequest>,
+    pub(crate) identity: Option<IdentityRequest>,
     /// A merge patch of the properties.
     #[serde(default)]
-    pub properties: Option<Map<String, Value>>,
+    pub(crate) properties: Option<Map<String, Value>>,
 }
 
 /// A VM as the API shows it: the stored VM and its identities.
 #[derive(Debug, Clone)]
-pub struct VirtualMachineView {
+pub(crate) struct VirtualMachineView {
     /// The VM.
-    pub vm: VirtualMachine,
+    pub(crate) vm: VirtualMachine,
     /// Its system-assigned identity, if on.
-    pub identity: Option<SystemIdentityInfo>,
+    pub(crate) identity: Option<SystemIdentityInfo>,
     /// The user-assigned identities attached to it, in the order they were attached.
-    pub user_assigned: Vec<UserAssignedIdentity>,
+    pub(crate) user_assigned: Vec<UserAssignedIdentity>,
 }
 
 /// The result of a VM PUT: the VM and whether it was created.
 #[derive(Debug, Clone)]
-pub struct VirtualMachinePutOutcome {
+pub(crate) struct VirtualMachinePutOutcome {
     /// The VM after the write.
-    pub view: VirtualMachineView,
+    pub(crate) view: VirtualMachineView,
     /// `true` when the VM did not exist before.
-    pub created: bool,
-}
-
-/// Who asks for a write, and in which flow: what a write records and passes on.
-#[derive(Debug, Clone, Copy)]
-pub struct WriteContext<'a> {
-    /// The authenticated caller.
-    pub caller: &'a Caller,
-    /// The request's correlation id.
-    pub correlation_id: &'a str,
-}
-
-/// Where a VM is addressed.
-#[derive(Debug, Clone, Copy)]
-pub struct VirtualMachineAddress<'a> {
-    /// The subscription id from the path.
-    pub subscription_id: &'a str,
-    /// The resource group name from the path.
-    pub resource_group: &'a str,
-    /// The VM name from the path.
-    pub name: &'a str,
+    pub(crate) created: bool,
 }
 
 /// Creates or replaces a VM and turns its system-assigned identity on or off to match.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vm = %address.name))]
-pub async fn virtual_machine_create_or_update(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn virtual_machine_create_or_update(
     state: &ArmState,
-    write: WriteContext<'_>,
-    address: VirtualMachineAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
     body: VirtualMachinePut,
 ) -> Result<VirtualMachinePutOutcome, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     // A PUT replaces the whole resource: no identity in the body means no identity.
     let change = identity_change(body.identity.as_ref(), WriteMode::Replace)?;
-    authorize_identities(state, write, address, &change).await?;
+    authorize_identities(state, request, id, &change).await?;
     let location = normalize_location(body.location.as_deref())?;
     let tags = body.tags.unwrap_or_default();
     let properties = writable_properties(body.properties.unwrap_or_default());
     let now = state.clock().unix_seconds();
 
     let mut tx = state.store().write().await?;
-    let (subscription, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let existing =
-        resources::find_virtual_machine(&mut tx, group.resource_group_row, address.name).await?;
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
+    let existing = resources::find_virtual_machine(&mut tx, group.resource_group_row, name).await?;
     let (vm, created) = match existing {
         Some(existing) => {
             if existing.location != location {
@@ -148,7 +127,7 @@ pub async fn virtual_machine_create_or_update(
             let vm_id = uuid::Uuid::new_v4().to_string();
             let new_vm = NewVirtualMachine {
                 resource_group_row: group.resource_group_row,
-                name: address.name,
+                name,
                 vm_id: &vm_id,
                 location: &location,
                 tags: &tags,
@@ -161,27 +140,28 @@ pub async fn virtual_machine_create_or_update(
             )
         }
     };
-    let identities = apply_identity(state, &mut tx, &subscription, &vm, &change, write).await?;
+    let identities = apply_identity(state, &mut tx, subscription, &vm, &change, request).await?;
     tx.commit().await?;
-    let view = finish_write(state, write, vm, identities).await?;
+    let view = finish_write(state, request, vm, identities).await?;
     tracing::info!(created, vm_id = %view.vm.vm_id, "virtual machine written");
     Ok(VirtualMachinePutOutcome { view, created })
 }
 
 /// Updates an existing VM: tags replaced, properties merged, identity changed if given.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vm = %address.name))]
-pub async fn virtual_machine_update(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn virtual_machine_update(
     state: &ArmState,
-    write: WriteContext<'_>,
-    address: VirtualMachineAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
     body: VirtualMachinePatch,
 ) -> Result<VirtualMachineView, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let change = identity_change(body.identity.as_ref(), WriteMode::Merge)?;
-    authorize_identities(state, write, address, &change).await?;
+    authorize_identities(state, request, id, &change).await?;
     let mut tx = state.store().write().await?;
-    let (subscription, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let existing = find_in_group(&mut tx, &group, address.name).await?;
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
+    let existing = find_in_group(&mut tx, &group, name).await?;
     let tags = body.tags.unwrap_or_else(|| existing.tags.clone());
     let mut properties = match &existing.properties {
         Value::Object(properties) => properties.clone(),
@@ -199,35 +179,38 @@ pub async fn virtual_machine_update(
     let vm = resources::update_virtual_machine(&mut tx, existing.vm_row, update)
         .await?
         .ok_or_else(|| vanished(&existing.name))?;
-    let identities = apply_identity(state, &mut tx, &subscription, &vm, &change, write).await?;
+    let identities = apply_identity(state, &mut tx, subscription, &vm, &change, request).await?;
     tx.commit().await?;
-    let view = finish_write(state, write, vm, identities).await?;
+    let view = finish_write(state, request, vm, identities).await?;
     tracing::info!(vm_id = %view.vm.vm_id, "virtual machine updated");
     Ok(view)
 }
 
 /// One VM.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vm = %address.name))]
-pub async fn virtual_machine_view(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn virtual_machine_view(
     state: &ArmState,
-    address: VirtualMachineAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
 ) -> Result<VirtualMachineView, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let (_, group) =
-        require_resource_group(&mut conn, address.subscription_id, address.resource_group).await?;
-    let vm = find_in_group(&mut conn, &group, address.name).await?;
+    let group = require_resource_group(&mut conn, subscription, group_name).await?;
+    let vm = find_in_group(&mut conn, &group, name).await?;
     with_identity(state, &mut conn, vm).await
 }
 
 /// The VMs of a resource group.
 #[tracing::instrument(skip_all, fields(resource_group = %resource_group))]
-pub async fn virtual_machine_list_in_resource_group(
+pub(crate) async fn virtual_machine_list_in_resource_group(
     state: &ArmState,
-    subscription_id: &str,
+    request: &ArmRequest,
     resource_group: &str,
 ) -> Result<Vec<VirtualMachineView>, ArmError> {
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let (_, group) = require_resource_group(&mut conn, subscription_id, resource_group).await?;
+    let group = require_resource_group(&mut conn, subscription, resource_group).await?;
     let vms =
         resources::list_virtual_machines_in_resource_group(&mut conn, group.resource_group_row)
             .await?;
@@ -239,13 +222,13 @@ pub async fn virtual_machine_list_in_resource_group(
 }
 
 /// The VMs of a subscription.
-#[tracing::instrument(skip_all, fields(subscription_id = %subscription_id))]
-pub async fn virtual_machine_list_in_subscription(
+#[tracing::instrument(skip_all)]
+pub(crate) async fn virtual_machine_list_in_subscription(
     state: &ArmState,
-    subscription_id: &str,
+    request: &ArmRequest,
 ) -> Result<Vec<VirtualMachineView>, ArmError> {
+    let subscription = request.require_subscription()?;
     let mut conn = acquire(state).await?;
-    let subscription = require_subscription(&mut conn, subscription_id).await?;
     let vms =
         resources::list_virtual_machines_in_subscription(&mut conn, &subscription.subscription_id)
             .await?;
@@ -258,16 +241,17 @@ pub async fn virtual_machine_list_in_subscription(
 
 /// Deletes a VM (and, by the schema's cascades, its identity, principal and credentials),
 /// then stops its metadata agent. `false` when there was no such VM.
-#[tracing::instrument(skip_all, fields(resource_group = %address.resource_group, vm = %address.name))]
-pub async fn virtual_machine_delete(
+#[tracing::instrument(skip_all, fields(resource_id = %id))]
+pub(crate) async fn virtual_machine_delete(
     state: &ArmState,
-    address: VirtualMachineAddress<'_>,
+    request: &ArmRequest,
+    id: &ResourceId,
 ) -> Result<bool, ArmError> {
+    let (group_name, name) = group_item(id)?;
+    let subscription = request.require_subscription()?;
     let mut tx = state.store().write().await?;
-    let (_, group) =
-        require_resource_group(&mut tx, address.subscription_id, address.resource_group).await?;
-    let Some(vm) =
-        resources::find_virtual_machine(&mut tx, group.resource_group_row, address.name).await?
+    let group = require_resource_group(&mut tx, subscription, group_name).await?;
+    let Some(vm) = resources::find_virtual_machine(&mut tx, group.resource_group_row, name).await?
     else {
         return Ok(false);
     };
@@ -282,29 +266,24 @@ pub async fn virtual_machine_delete(
 /// identity the body names (ARM checks each one named, attached before or not).
 async fn authorize_identities(
     state: &ArmState,
-    write: WriteContext<'_>,
-    address: VirtualMachineAddress<'_>,
+    request: &ArmRequest,
+    vm_id: &ResourceId,
     change: &IdentityChange,
 ) -> Result<(), ArmError> {
-    let named: Vec<&str> = match &change.user_assigned {
+    let named: Vec<(&ResourceId, &str)> = match &change.user_assigned {
         UserAssignedChange::Keep => Vec::new(),
         UserAssignedChange::Replace(references)
         | UserAssignedChange::Merge {
             add: references, ..
         } => references
             .iter()
-            .map(|reference| reference.given.as_str())
+            .map(|reference| (&reference.id, reference.given.as_str()))
             .collect(),
     };
     if named.is_empty() {
         return Ok(());
     }
-    let vm_id = virtual_machine_id(
-        address.subscription_id,
-        address.resource_group,
-        address.name,
-    );
-    authorize_linked(state, write.caller, &vm_id, &named).await
+    authorize_linked(state, &request.caller, vm_id, &named).await
 }
 
 /// A VM's identities after a write.
@@ -321,10 +300,10 @@ async fn apply_identity(
     subscription: &Subscription,
     vm: &VirtualMachine,
     change: &IdentityChange,
-    write: WriteContext<'_>,
+    request: &ArmRequest,
 ) -> Result<VmIdentities, ArmError> {
-    let vm_resource_id = virtual_machine_id(&vm.subscription_id, &vm.resource_group_name, &vm.name);
-    let system = apply_system_identity(state, tx, subscription, vm, change.system, write).await?;
+    let vm_resource_id = vm_id_of(vm).to_string();
+    let system = apply_system_identity(state, tx, subscription, vm, change.system, request).await?;
     let before = state.msrp().attached_identities(tx, vm.vm_row).await?;
     let wanted = match &change.user_assigned {
         UserAssignedChange::Keep => {
@@ -376,10 +355,10 @@ async fn apply_identity(
         .collect();
     if !added.is_empty() {
         state.events().record(FlowEvent {
-            source: format!("client:{}", write.caller.app_id()),
+            source: format!("client:{}", request.caller.app_id()),
             target: "arm".to_owned(),
             step: Some(FlowStep::EnableIdentity),
-            correlation_id: write.correlation_id.to_owned(),
+            correlation_id: request.correlation_id().to_owned(),
             summary: format!(
                 "attach the user-assigned identities {} to VM {}",
                 added.join(", "),
@@ -406,7 +385,7 @@ async fn apply_system_identity(
     subscription: &Subscription,
     vm: &VirtualMachine,
     wanted: Option<bool>,
-    write: WriteContext<'_>,
+    request: &ArmRequest,
 ) -> Result<Option<SystemIdentityInfo>, ArmError> {
     let before = state.msrp().system_identity(tx, vm.vm_row).await?;
     let identity = match wanted {
@@ -414,11 +393,7 @@ async fn apply_system_identity(
         Some(true) => {
             let target = VmIdentityTarget {
                 vm_row: vm.vm_row,
-                vm_resource_id: virtual_machine_id(
-                    &vm.subscription_id,
-                    &vm.resource_group_name,
-                    &vm.name,
-                ),
+                vm_resource_id: vm_id_of(vm).to_string(),
                 vm_name: vm.name.clone(),
                 tenant_id: subscription.tenant_id.clone(),
                 location: vm.location.clone(),
@@ -426,16 +401,16 @@ async fn apply_system_identity(
             if before.is_none() {
                 // Step 1 happens before MSRP's step 2, so it is recorded before calling MSRP.
                 state.events().record(FlowEvent {
-                    source: format!("client:{}", write.caller.app_id()),
+                    source: format!("client:{}", request.caller.app_id()),
                     target: "arm".to_owned(),
                     step: Some(FlowStep::EnableIdentity),
-                    correlation_id: write.correlation_id.to_owned(),
+                    correlation_id: request.correlation_id().to_owned(),
                     summary: format!("enable the system-assigned identity of VM {}", vm.name),
                 });
             }
             let identity = state
                 .msrp()
-                .enable_system_identity(tx, &target, write.correlation_id)
+                .enable_system_identity(tx, &target, request.correlation_id())
                 .await?;
             Some(identity)
         }
@@ -443,7 +418,7 @@ async fn apply_system_identity(
             if before.is_some() {
                 state
                     .msrp()
-                    .disable_system_identity(tx, vm.vm_row, write.correlation_id)
+                    .disable_system_identity(tx, vm.vm_row, request.correlation_id())
                     .await?;
             }
             None
@@ -501,13 +476,13 @@ async fn resolve_all(
 /// After the commit: brings the VM's metadata agent in line with what was committed.
 async fn finish_write(
     state: &ArmState,
-    write: WriteContext<'_>,
+    request: &ArmRequest,
     vm: VirtualMachine,
     identities: VmIdentities,
 ) -> Result<VirtualMachineView, ArmError> {
     state
         .msrp()
-        .sync_vm_agent(vm.vm_row, write.correlation_id)
+        .sync_vm_agent(vm.vm_row, request.correlation_id())
         .await?;
     Ok(VirtualMachineView {
         vm,
@@ -537,11 +512,18 @@ async fn find_in_group(
 ) -> Result<VirtualMachine, ArmError> {
     resources::find_virtual_machine(conn, group.resource_group_row, name)
         .await?
-        .ok_or_else(|| ArmError::ResourceNotFound {
-            resource_type: VIRTUAL_MACHINE_TYPE,
-            name: name.to_owned(),
-            resource_group: group.name.clone(),
+        .ok_or_else(|| {
+            (VIRTUAL_MACHINE.not_found)(&VIRTUAL_MACHINE.in_group(
+                &group.subscription_id,
+                &group.name,
+                name,
+            ))
         })
+}
+
+/// A VM's id (also its system-assigned identity's `xms_mirid`, in that form).
+pub(crate) fn vm_id_of(vm: &VirtualMachine) -> ResourceId {
+    VIRTUAL_MACHINE.in_group(&vm.subscription_id, &vm.resource_group_name, &vm.name)
 }
 
 /// The caller's properties without the ones the service owns.

@@ -6,21 +6,22 @@
 //! with an object value adds that identity, a `null` value removes it, unnamed ones stay; a
 //! type without `UserAssigned` removes them all.
 
+use azsim_core::ResourceId;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::ArmError;
-use crate::path::ArmPath;
+use crate::kinds::USER_ASSIGNED_IDENTITY;
 
 /// The `identity` property of a VM request.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct IdentityRequest {
+pub(crate) struct IdentityRequest {
     /// `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned` or `None`.
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// User-assigned identities by ARM id; a `null` value removes one (PATCH).
     #[serde(rename = "userAssignedIdentities", default)]
-    pub user_assigned_identities: Option<Map<String, Value>>,
+    pub(crate) user_assigned_identities: Option<Map<String, Value>>,
 }
 
 /// Whether the request replaces the VM (PUT) or merges into it (PATCH).
@@ -37,6 +38,8 @@ pub(crate) enum WriteMode {
 pub(crate) struct IdentityReference {
     /// The id exactly as the request wrote it (for error messages).
     pub(crate) given: String,
+    /// The id, parsed.
+    pub(crate) id: ResourceId,
     /// The identity's subscription.
     pub(crate) subscription_id: String,
     /// The identity's resource group.
@@ -49,18 +52,7 @@ impl IdentityReference {
     /// Whether this reference names the identity whose ARM id is `resource_id`; ids compare
     /// ignoring case, as ARM compares them.
     pub(crate) fn names(&self, resource_id: &str) -> bool {
-        match ArmPath::parse(resource_id) {
-            ArmPath::UserAssignedIdentity {
-                subscription_id,
-                resource_group,
-                name,
-            } => {
-                subscription_id.eq_ignore_ascii_case(&self.subscription_id)
-                    && resource_group.eq_ignore_ascii_case(&self.resource_group)
-                    && name.eq_ignore_ascii_case(&self.name)
-            }
-            _ => false,
-        }
+        ResourceId::parse(resource_id).is_ok_and(|id| id == self.id)
     }
 }
 
@@ -205,18 +197,24 @@ fn entries(
 }
 
 fn parse_reference(key: &str) -> Result<IdentityReference, ArmError> {
-    match ArmPath::parse(key) {
-        ArmPath::UserAssignedIdentity {
-            subscription_id,
-            resource_group,
-            name,
-        } => Ok(IdentityReference {
+    let parsed = ResourceId::parse(key).ok().and_then(|id| {
+        let (subscription_id, resource_group, name) =
+            (id.subscription_id()?, id.resource_group_name()?, id.name()?);
+        // An identity in a resource group, not some other resource or an extension of one.
+        if id != USER_ASSIGNED_IDENTITY.in_group(subscription_id, resource_group, name) {
+            return None;
+        }
+        Some(IdentityReference {
             given: key.to_owned(),
-            subscription_id,
-            resource_group,
-            name,
-        }),
-        _ => Err(ArmError::InvalidParameter {
+            subscription_id: subscription_id.to_owned(),
+            resource_group: resource_group.to_owned(),
+            name: name.to_owned(),
+            id: id.clone(),
+        })
+    });
+    match parsed {
+        Some(reference) => Ok(reference),
+        None => Err(ArmError::InvalidParameter {
             target: "identity.userAssignedIdentities".to_owned(),
             message: format!(
                 "The user-assigned identity id '{key}' is not a valid resource id. It must look \

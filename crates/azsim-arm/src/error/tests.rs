@@ -137,3 +137,105 @@ async fn a_missing_user_assigned_identity_fails_with_arms_wrapped_message() {
          Microsoft.ManagedIdentity/userAssignedIdentities/gone' was not found.\"}}'.'."
     );
 }
+
+#[test]
+fn rbac_refusals_map_to_arm_codes_and_statuses() {
+    let g = || "g".to_owned();
+    let cases = [
+        (
+            RbacError::RoleAssignmentExists,
+            StatusCode::CONFLICT,
+            "RoleAssignmentExists",
+        ),
+        (
+            RbacError::RoleAssignmentUpdateNotPermitted,
+            StatusCode::CONFLICT,
+            "RoleAssignmentUpdateNotPermitted",
+        ),
+        (
+            RbacError::PrincipalNotFound {
+                principal_id: "p-1".into(),
+                tenant_id: "t-1".into(),
+            },
+            StatusCode::BAD_REQUEST,
+            "PrincipalNotFound",
+        ),
+        // Role definition errors share a code but not a status.
+        (
+            RbacError::RoleDefinitionDoesNotExist {
+                role_definition_id: g(),
+            },
+            StatusCode::BAD_REQUEST,
+            "RoleDefinitionDoesNotExist",
+        ),
+        (
+            RbacError::RoleDefinitionNotFound {
+                role_definition_id: g(),
+            },
+            StatusCode::NOT_FOUND,
+            "RoleDefinitionDoesNotExist",
+        ),
+        (
+            RbacError::InvalidRoleDefinitionId { value: g() },
+            StatusCode::BAD_REQUEST,
+            "InvalidRoleDefinitionId",
+        ),
+        (
+            RbacError::InvalidRoleAssignmentId { name: g() },
+            StatusCode::BAD_REQUEST,
+            "InvalidRoleAssignmentId",
+        ),
+        (
+            RbacError::InvalidPrincipalId,
+            StatusCode::BAD_REQUEST,
+            "InvalidPrincipalId",
+        ),
+        (
+            RbacError::RoleAssignmentNotFound { name: g() },
+            StatusCode::NOT_FOUND,
+            "RoleAssignmentNotFound",
+        ),
+        (
+            RbacError::InvalidScope { scope: g() },
+            StatusCode::BAD_REQUEST,
+            "InvalidScope",
+        ),
+        (
+            RbacError::UnsupportedRoleAssignmentFilter { filter: g() },
+            StatusCode::BAD_REQUEST,
+            "UnsupportedQuery",
+        ),
+        (
+            RbacError::UnsupportedRoleDefinitionFilter { filter: g() },
+            StatusCode::BAD_REQUEST,
+            "UnsupportedQuery",
+        ),
+        (
+            RbacError::Store(azsim_store::StoreError::Corrupt("x".into())),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+        ),
+    ];
+    for (error, status, code) in cases {
+        let name = format!("{error:?}");
+        assert_eq!(
+            ArmError::from(error).status_and_code(),
+            (status, code),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rbac_refusals_keep_the_services_message_and_internal_ones_hide_it() {
+    let (status, _, body) = envelope(RbacError::RoleAssignmentExists.into()).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        body,
+        json!({"error": {"code": "RoleAssignmentExists", "message": "The role assignment already exists."}})
+    );
+    let internal = RbacError::Store(azsim_store::StoreError::Corrupt("secret detail".into()));
+    let (status, _, body) = envelope(internal.into()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!body.to_string().contains("secret detail"));
+}

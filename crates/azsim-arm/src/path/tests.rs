@@ -1,81 +1,105 @@
-//! Tests of path parsing and resource ids.
+//! Tests of path parsing.
 
 use super::*;
 
 const SUB: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
 
+fn item(id: &str, kind: Kind) -> ArmPath {
+    ArmPath::Item {
+        id: ResourceId::parse(id).unwrap(),
+        kind,
+    }
+}
+
+fn collection(parent: &str, kind: Kind) -> ArmPath {
+    ArmPath::Collection {
+        parent: ResourceId::parse(parent).unwrap(),
+        kind,
+    }
+}
+
+/// The id text of a parsed item: canonical segments, the caller's names.
+fn id_text(path: &ArmPath) -> &str {
+    match path {
+        ArmPath::Item { id, .. } => id.as_str(),
+        other => panic!("not an item: {other:?}"),
+    }
+}
+
 #[test]
 fn resource_group_segment_matches_in_any_casing() {
     for segment in ["resourcegroups", "resourceGroups", "RESOURCEGROUPS"] {
+        let path = ArmPath::parse(&format!("/subscriptions/{SUB}/{segment}/My-Rg"));
         assert_eq!(
-            ArmPath::parse(&format!("/subscriptions/{SUB}/{segment}/My-Rg")),
-            ArmPath::ResourceGroup {
-                subscription_id: SUB.to_owned(),
-                resource_group: "My-Rg".to_owned(),
-            }
+            path,
+            item(
+                &format!("/subscriptions/{SUB}/resourceGroups/My-Rg"),
+                Kind::ResourceGroup
+            )
+        );
+        assert_eq!(
+            id_text(&path),
+            format!("/subscriptions/{SUB}/resourceGroups/My-Rg")
         );
     }
     assert_eq!(
         ArmPath::parse(&format!("/SUBSCRIPTIONS/{SUB}/ResourceGroups")),
-        ArmPath::ResourceGroups {
-            subscription_id: SUB.to_owned()
-        }
+        collection(&format!("/subscriptions/{SUB}"), Kind::ResourceGroup)
     );
 }
 
 #[test]
 fn virtual_machine_paths_match_case_insensitively_and_keep_name_casing() {
-    let path = format!(
+    let path = ArmPath::parse(&format!(
         "/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.compute/VIRTUALMACHINES/Web-1"
+    ));
+    assert_eq!(
+        id_text(&path),
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/Web-1"
+        )
     );
     assert_eq!(
-        ArmPath::parse(&path),
-        ArmPath::VirtualMachine {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg".to_owned(),
-            name: "Web-1".to_owned(),
-        }
+        path.kind().map(|kind| kind.kind),
+        Some(Kind::VirtualMachine)
     );
     assert_eq!(
         ArmPath::parse(&format!(
             "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines"
         )),
-        ArmPath::VirtualMachines {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg".to_owned(),
-        }
+        collection(
+            &format!("/subscriptions/{SUB}/resourceGroups/rg"),
+            Kind::VirtualMachine
+        )
     );
     assert_eq!(
         ArmPath::parse(&format!(
             "/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines/"
         )),
-        ArmPath::SubscriptionVirtualMachines {
-            subscription_id: SUB.to_owned()
-        }
+        collection(&format!("/subscriptions/{SUB}"), Kind::VirtualMachine)
     );
 }
 
 #[test]
 fn names_are_percent_decoded() {
+    let path = ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/rg%28test%29"));
     assert_eq!(
-        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/rg%28test%29")),
-        ArmPath::ResourceGroup {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg(test)".to_owned(),
-        }
+        id_text(&path),
+        format!("/subscriptions/{SUB}/resourceGroups/rg(test)")
     );
+    // A name the group rule refuses is still a group path: the handler says why.
+    let spaced = ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/bad%20name"));
     assert_eq!(
-        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/rg%2")),
-        ArmPath::Other
+        spaced.kind().map(|kind| kind.kind),
+        Some(Kind::ResourceGroup)
     );
-    assert_eq!(
-        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/%FF")),
-        ArmPath::Other
-    );
-    assert_eq!(
-        ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/%+1")),
-        ArmPath::Other
-    );
+    for bad in ["rg%2", "%FF", "%+1"] {
+        assert_eq!(
+            ArmPath::parse(&format!("/subscriptions/{SUB}/resourcegroups/{bad}")),
+            ArmPath::Other,
+            "{bad}"
+        );
+    }
 }
 
 #[test]
@@ -95,8 +119,17 @@ fn unknown_namespaces_and_types_are_recognised_as_such() {
         )),
         ArmPath::UnknownResourceType {
             subscription_id: SUB.to_owned(),
-            namespace: COMPUTE_NAMESPACE.to_owned(),
+            namespace: "Microsoft.Compute".to_owned(),
             resource_type: "virtualMachines/extensions".to_owned(),
+        }
+    );
+    assert_eq!(
+        ArmPath::parse(&format!(
+            "/subscriptions/{SUB}/providers/microsoft.resources/deployments"
+        )),
+        ArmPath::UnknownNamespace {
+            subscription_id: SUB.to_owned(),
+            namespace: "microsoft.resources".to_owned(),
         }
     );
 }
@@ -109,6 +142,7 @@ fn paths_outside_the_grammar_are_other() {
         "/foo",
         "/subscriptions//resourcegroups",
         "/subscriptionsx/abc",
+        "/foo/providers/Microsoft.Authorization/roleAssignments",
     ] {
         assert_eq!(ArmPath::parse(path), ArmPath::Other, "{path}");
     }
@@ -118,53 +152,40 @@ fn paths_outside_the_grammar_are_other() {
             subscription_id: SUB.to_owned()
         }
     );
-    assert_eq!(ArmPath::parse("/subscriptions"), ArmPath::Subscriptions);
-    assert_eq!(ArmPath::Subscriptions.subscription_id(), None);
-}
-
-#[test]
-fn resource_ids_use_arm_casing() {
-    assert_eq!(
-        resource_group_id(SUB, "Rg"),
-        format!("/subscriptions/{SUB}/resourceGroups/Rg")
-    );
-    assert_eq!(
-        virtual_machine_id(SUB, "Rg", "Vm"),
-        format!(
-            "/subscriptions/{SUB}/resourceGroups/Rg/providers/Microsoft.Compute/virtualMachines/Vm"
-        )
-    );
+    let subscriptions = ArmPath::parse("/subscriptions");
+    assert_eq!(subscriptions, collection("/", Kind::Subscription));
+    assert_eq!(subscriptions.subscription_id(), None);
 }
 
 #[test]
 fn user_assigned_identity_paths_match_case_insensitively() {
+    let path = ArmPath::parse(&format!(
+        "/subscriptions/{SUB}/resourcegroups/Rg/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/Shared-Id"
+    ));
     assert_eq!(
-        ArmPath::parse(&format!(
-            "/subscriptions/{SUB}/resourcegroups/Rg/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/Shared-Id"
-        )),
-        ArmPath::UserAssignedIdentity {
-            subscription_id: SUB.to_owned(),
-            resource_group: "Rg".to_owned(),
-            name: "Shared-Id".to_owned(),
-        }
+        path,
+        item(
+            &format!(
+                "/subscriptions/{SUB}/resourceGroups/Rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/Shared-Id"
+            ),
+            Kind::UserAssignedIdentity
+        )
     );
     assert_eq!(
         ArmPath::parse(&format!(
             "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
         )),
-        ArmPath::UserAssignedIdentities {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg".to_owned(),
-        }
+        collection(
+            &format!("/subscriptions/{SUB}/resourceGroups/rg"),
+            Kind::UserAssignedIdentity
+        )
     );
     let in_subscription = ArmPath::parse(&format!(
         "/subscriptions/{SUB}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
     ));
     assert_eq!(
         in_subscription,
-        ArmPath::SubscriptionUserAssignedIdentities {
-            subscription_id: SUB.to_owned()
-        }
+        collection(&format!("/subscriptions/{SUB}"), Kind::UserAssignedIdentity)
     );
     assert_eq!(in_subscription.subscription_id(), Some(SUB));
     assert_eq!(
@@ -173,7 +194,7 @@ fn user_assigned_identity_paths_match_case_insensitively() {
         )),
         ArmPath::UnknownResourceType {
             subscription_id: SUB.to_owned(),
-            namespace: MANAGED_IDENTITY_NAMESPACE.to_owned(),
+            namespace: "Microsoft.ManagedIdentity".to_owned(),
             resource_type: "userAssignedIdentities/federatedIdentityCredentials".to_owned(),
         }
     );
@@ -181,44 +202,37 @@ fn user_assigned_identity_paths_match_case_insensitively() {
 
 #[test]
 fn vault_paths_parse_in_any_casing_and_secrets_are_scopes() {
+    let group = format!("/subscriptions/{SUB}/resourceGroups/rg");
     assert_eq!(
         ArmPath::parse(&format!(
             "/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.keyvault/VAULTS/Kv-App"
         )),
-        ArmPath::Vault {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg".to_owned(),
-            name: "Kv-App".to_owned(),
-        }
+        item(
+            &format!("{group}/providers/Microsoft.KeyVault/vaults/Kv-App"),
+            Kind::Vault
+        )
     );
     assert_eq!(
-        ArmPath::parse(&format!(
-            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults"
-        )),
-        ArmPath::Vaults {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg".to_owned(),
-        }
+        ArmPath::parse(&format!("{group}/providers/Microsoft.KeyVault/vaults")),
+        collection(&group, Kind::Vault)
     );
     assert_eq!(
         ArmPath::parse(&format!(
             "/subscriptions/{SUB}/providers/Microsoft.KeyVault/vaults"
         )),
-        ArmPath::SubscriptionVaults {
-            subscription_id: SUB.to_owned()
-        }
+        collection(&format!("/subscriptions/{SUB}"), Kind::Vault)
     );
+    let secret = ArmPath::parse(&format!(
+        "{group}/providers/Microsoft.KeyVault/vaults/kv/secrets/db-password"
+    ));
     assert_eq!(
-        ArmPath::parse(&format!(
-            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/db-password"
-        )),
-        ArmPath::VaultSecret {
-            subscription_id: SUB.to_owned(),
-            resource_group: "rg".to_owned(),
-            vault: "kv".to_owned(),
-            name: "db-password".to_owned(),
-        }
+        secret,
+        item(
+            &format!("{group}/providers/Microsoft.KeyVault/vaults/kv/secrets/db-password"),
+            Kind::VaultSecret
+        )
     );
+    assert!(secret.kind().is_some_and(ResourceKind::is_scope_only));
 }
 
 #[test]
@@ -237,32 +251,35 @@ fn role_assignment_paths_parse_after_any_scope() {
         secret.clone(),
     ] {
         let base = scope.trim_end_matches('/');
+        let assignment = ArmPath::parse(&format!(
+            "{base}/providers/microsoft.authorization/ROLEASSIGNMENTS/{name}"
+        ));
         assert_eq!(
-            ArmPath::parse(&format!(
-                "{base}/providers/microsoft.authorization/ROLEASSIGNMENTS/{name}"
-            )),
-            ArmPath::RoleAssignment {
-                scope: scope.clone(),
-                name: name.to_owned(),
-            },
+            assignment,
+            item(
+                &format!("{base}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+                Kind::RoleAssignment
+            ),
             "{scope}"
         );
+        let ArmPath::Item { id, .. } = &assignment else {
+            unreachable!("an item")
+        };
+        assert_eq!(id.parent(), Some(ResourceId::parse(&scope).unwrap()));
         assert_eq!(
             ArmPath::parse(&format!(
                 "{base}/providers/Microsoft.Authorization/roleAssignments"
             )),
-            ArmPath::RoleAssignments {
-                scope: scope.clone()
-            }
+            collection(&scope, Kind::RoleAssignment)
         );
         assert_eq!(
             ArmPath::parse(&format!(
                 "{base}/providers/Microsoft.Authorization/roleDefinitions/{name}"
             )),
-            ArmPath::RoleDefinition {
-                scope: scope.clone(),
-                id: name.to_owned(),
-            }
+            item(
+                &format!("{base}/providers/Microsoft.Authorization/roleDefinitions/{name}"),
+                Kind::RoleDefinition
+            )
         );
     }
     let at_secret = ArmPath::parse(&format!(
@@ -270,12 +287,7 @@ fn role_assignment_paths_parse_after_any_scope() {
     ));
     assert_eq!(at_secret.subscription_id(), Some(SUB));
     let at_root = ArmPath::parse("/providers/Microsoft.Authorization/roleDefinitions");
-    assert_eq!(
-        at_root,
-        ArmPath::RoleDefinitions {
-            scope: "/".to_owned()
-        }
-    );
+    assert_eq!(at_root, collection("/", Kind::RoleDefinition));
     assert_eq!(at_root.subscription_id(), None);
 }
 
@@ -287,8 +299,31 @@ fn other_authorization_types_are_unknown_resource_types() {
         )),
         ArmPath::UnknownResourceType {
             subscription_id: SUB.to_owned(),
-            namespace: AUTHORIZATION_NAMESPACE.to_owned(),
+            namespace: "Microsoft.Authorization".to_owned(),
             resource_type: "denyAssignments".to_owned(),
         }
     );
+}
+
+#[test]
+fn ids_classify_like_their_paths_without_decoding_names() {
+    let vault =
+        ResourceId::resource_group(SUB, "rg").provider("Microsoft.KeyVault", "vaults", "kv");
+    let secret = vault.child("secrets", "a%41").unwrap();
+    assert_eq!(
+        ArmPath::of_id(&secret),
+        ArmPath::Item {
+            id: secret.clone(),
+            kind: Kind::VaultSecret
+        }
+    );
+    assert_eq!(
+        ArmPath::of_id(&secret).kind().map(|kind| kind.kind),
+        Some(Kind::VaultSecret)
+    );
+    let ArmPath::Item { id, .. } = ArmPath::of_id(&secret) else {
+        unreachable!("an item")
+    };
+    assert_eq!(id.name(), Some("a%41"));
+    assert_eq!(ArmPath::of_id(&ResourceId::root()), ArmPath::Other);
 }

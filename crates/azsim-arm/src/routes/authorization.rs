@@ -2,8 +2,9 @@
 //! `{scope}/providers/Microsoft.Authorization/roleDefinitions[/{id}]`.
 
 use axum::response::{IntoResponse, Response};
+use azsim_core::ResourceId;
 use azsim_rbac::{RoleAssignmentCreateParameters, RoleAssignmentList, RoleDefinitionList};
-use http::StatusCode;
+use http::{Method, StatusCode};
 
 use crate::app::authorization::{
     role_assignment_find, role_assignment_get, role_assignment_put, role_assignment_remove,
@@ -11,28 +12,38 @@ use crate::app::authorization::{
 };
 use crate::error::ArmError;
 use crate::extract::ArmJson;
-use crate::routes::Call;
+use crate::routes::{Call, Target};
 
 /// The OData filter parameter of the list operations.
 const FILTER: &str = "$filter";
 
-/// `PUT`: 201 when created, 200 when the identical assignment exists.
-pub(crate) async fn put_assignment(
+/// The handlers of role assignments, by target and method.
+pub(crate) async fn route_assignments(
     call: Call,
-    scope: &str,
-    name: &str,
+    target: Target<'_>,
 ) -> Result<Response, ArmError> {
+    match (target, &call.method) {
+        (Target::Item(id), &Method::PUT) => put_assignment(call, id).await,
+        (Target::Item(id), &Method::GET) => get_assignment(call, id).await,
+        (Target::Item(id), &Method::DELETE) => delete_assignment(call, id).await,
+        (Target::Collection(scope), &Method::GET) => list_assignments(call, scope).await,
+        _ => call.not_allowed(),
+    }
+}
+
+/// The handlers of role definitions, by target and method.
+pub(crate) fn route_definitions(call: &Call, target: Target<'_>) -> Result<Response, ArmError> {
+    match (target, &call.method) {
+        (Target::Item(id), &Method::GET) => get_definition(id),
+        (Target::Collection(scope), &Method::GET) => list_definitions(call, scope),
+        _ => call.not_allowed(),
+    }
+}
+
+/// `PUT`: 201 when created, 200 when the identical assignment exists.
+async fn put_assignment(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<RoleAssignmentCreateParameters>::from_body(call.body).await?;
-    let (assignment, created) = role_assignment_put(
-        &call.state,
-        &call.caller,
-        scope,
-        name,
-        body,
-        call.api_version.as_str(),
-        &call.context.correlation_id,
-    )
-    .await?;
+    let (assignment, created) = role_assignment_put(&call.state, &call.request, id, body).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -42,43 +53,33 @@ pub(crate) async fn put_assignment(
 }
 
 /// `GET`
-pub(crate) async fn get_assignment(
-    call: Call,
-    scope: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
-    let assignment = role_assignment_get(&call.state, scope, name).await?;
+async fn get_assignment(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let assignment = role_assignment_get(&call.state, id).await?;
     Ok(axum::Json(assignment).into_response())
 }
 
 /// `DELETE`: 200 with the deleted assignment, 204 when there was none.
-pub(crate) async fn delete_assignment(
-    call: Call,
-    scope: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
-    Ok(
-        match role_assignment_remove(&call.state, scope, name).await? {
-            Some(assignment) => axum::Json(assignment).into_response(),
-            None => StatusCode::NO_CONTENT.into_response(),
-        },
-    )
+async fn delete_assignment(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    Ok(match role_assignment_remove(&call.state, id).await? {
+        Some(assignment) => axum::Json(assignment).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
 }
 
 /// `GET` of the collection, with `$filter`.
-pub(crate) async fn list_assignments(call: Call, scope: &str) -> Result<Response, ArmError> {
+async fn list_assignments(call: Call, scope: &ResourceId) -> Result<Response, ArmError> {
     let filter = call.query_parameter(FILTER);
     let value = role_assignment_find(&call.state, scope, filter.as_deref()).await?;
     Ok(axum::Json(RoleAssignmentList { value }).into_response())
 }
 
 /// `GET` of one role definition.
-pub(crate) fn get_definition(scope: &str, id: &str) -> Result<Response, ArmError> {
-    Ok(axum::Json(role_definition_get(scope, id)?).into_response())
+fn get_definition(id: &ResourceId) -> Result<Response, ArmError> {
+    Ok(axum::Json(role_definition_get(id)?).into_response())
 }
 
 /// `GET` of the role definitions, with `$filter`.
-pub(crate) fn list_definitions(call: &Call, scope: &str) -> Result<Response, ArmError> {
+fn list_definitions(call: &Call, scope: &ResourceId) -> Result<Response, ArmError> {
     let filter = call.query_parameter(FILTER);
     let value = role_definition_find(scope, filter.as_deref())?;
     Ok(axum::Json(RoleDefinitionList { value }).into_response())

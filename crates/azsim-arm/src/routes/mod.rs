@@ -1,6 +1,7 @@
-//! HTTP routing: one fallback handler parses the path case-insensitively into an
-//! [`ArmPath`](crate::path::ArmPath) and hands the request to the handler of that resource
-//! type and method. Handlers only parse, call one `app` function and shape the answer.
+//! HTTP routing: one fallback handler takes the request's parsed path (from its
+//! [`ArmRequest`]), checks the method against the table of kinds, authorizes, and hands the
+//! request to the handlers of that kind. Handlers only parse, call one `app` function and
+//! shape the answer.
 //!
 //! # Layout
 //! - `subscription`: `/subscriptions[/{sub}]`.
@@ -24,21 +25,20 @@ mod virtual_machine;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use azsim_http::RequestContext;
+use azsim_core::ResourceId;
 use http::{Method, StatusCode};
 
-use crate::auth::Caller;
 use crate::error::ArmError;
-use crate::extract::ApiVersion;
+use crate::kinds::Kind;
 use crate::path::ArmPath;
+use crate::request::{ArmRequest, error_response};
 use crate::state::ArmState;
 
 /// One authenticated request on its way to a handler.
 pub(crate) struct Call {
     pub(crate) state: ArmState,
-    pub(crate) caller: Caller,
-    pub(crate) context: RequestContext,
-    pub(crate) api_version: ApiVersion,
+    pub(crate) request: ArmRequest,
+    pub(crate) method: Method,
     pub(crate) query: Option<String>,
     pub(crate) body: Body,
 }
@@ -53,6 +53,23 @@ impl Call {
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.into_owned())
     }
+
+    /// The error for a method the kind's handlers do not serve (the table already let
+    /// through only the methods it lists).
+    pub(crate) fn not_allowed<T>(&self) -> Result<T, ArmError> {
+        Err(ArmError::MethodNotAllowed {
+            method: self.method.to_string(),
+        })
+    }
+}
+
+/// What a kind's handlers are asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// One item, by id.
+    Item(&'a ResourceId),
+    /// The items under a parent scope.
+    Collection(&'a ResourceId),
 }
 
 /// The router's only handler: dispatches on the parsed path and the method.
@@ -60,258 +77,92 @@ pub(crate) async fn dispatch(State(state): State<ArmState>, request: Request) ->
     let is_head = request.method() == Method::HEAD;
     match route(state, request).await {
         Ok(response) => response,
-        // A HEAD answer has no body; the status says it all.
-        Err(error) if is_head => {
-            let (parts, _) = error.into_response().into_parts();
-            Response::from_parts(parts, Body::empty())
-        }
-        Err(error) => error.into_response(),
+        Err(error) => error_response(error, is_head),
     }
 }
 
 async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> {
-    let (parts, body) = request.into_parts();
-    let api_version = ApiVersion::from_query(parts.uri.query())?;
-    let caller = parts
+    let (mut parts, body) = request.into_parts();
+    let arm_request = parts
         .extensions
-        .get::<Caller>()
-        .cloned()
+        .remove::<ArmRequest>()
         .ok_or(ArmError::AuthorizationMissing)?;
-    let context = parts
-        .extensions
-        .get::<RequestContext>()
-        .cloned()
-        .unwrap_or_else(|| {
-            // The router always installs the request-context layer; this only guards a router
-            // assembled without it.
-            let id = uuid::Uuid::new_v4().to_string();
-            RequestContext {
-                request_id: id.clone(),
-                correlation_id: id,
-            }
-        });
     let method = parts.method;
-    let path = ArmPath::parse(parts.uri.path());
-    if !serves(&path, &method) {
-        return not_allowed(&method);
+    if !serves(&arm_request.path, &method) {
+        return Err(ArmError::MethodNotAllowed {
+            method: method.to_string(),
+        });
     }
-    crate::access::authorize_request(&state, &caller, &path, &method).await?;
+    crate::access::authorize_request(&state, &arm_request, &method).await?;
+    let path = arm_request.path.clone();
     let call = Call {
         state,
-        caller,
-        context,
-        api_version,
+        request: arm_request,
+        method,
         query: parts.uri.query().map(str::to_owned),
         body,
     };
-    match path {
-        ArmPath::Subscriptions => match method {
-            Method::GET => subscription::list(call).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::Subscription { subscription_id } => match method {
-            Method::GET => subscription::view(call, &subscription_id).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::ResourceGroups { subscription_id } => match method {
-            Method::GET => resource_group::list(call, &subscription_id).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::ResourceGroup {
-            subscription_id,
-            resource_group,
-        } => match method {
-            Method::PUT => resource_group::put(call, &subscription_id, &resource_group).await,
-            Method::GET => resource_group::get(call, &subscription_id, &resource_group).await,
-            Method::HEAD => resource_group::head(call, &subscription_id, &resource_group).await,
-            Method::PATCH => resource_group::patch(call, &subscription_id, &resource_group).await,
-            Method::DELETE => resource_group::delete(call, &subscription_id, &resource_group).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::SubscriptionVirtualMachines { subscription_id } => match method {
-            Method::GET => virtual_machine::list_in_subscription(call, &subscription_id).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::VirtualMachines {
-            subscription_id,
-            resource_group,
-        } => match method {
-            Method::GET => {
-                virtual_machine::list_in_resource_group(call, &subscription_id, &resource_group)
-                    .await
-            }
-            _ => not_allowed(&method),
-        },
-        ArmPath::VirtualMachine {
-            subscription_id,
-            resource_group,
-            name,
-        } => {
-            let address = crate::app::virtual_machine::VirtualMachineAddress {
-                subscription_id: &subscription_id,
-                resource_group: &resource_group,
-                name: &name,
-            };
-            match method {
-                Method::PUT => virtual_machine::put(call, address).await,
-                Method::GET => virtual_machine::get(call, address).await,
-                Method::PATCH => virtual_machine::patch(call, address).await,
-                Method::DELETE => virtual_machine::delete(call, address).await,
-                _ => not_allowed(&method),
-            }
-        }
-        ArmPath::SubscriptionUserAssignedIdentities { subscription_id } => match method {
-            Method::GET => {
-                user_assigned_identity::list_in_subscription(call, &subscription_id).await
-            }
-            _ => not_allowed(&method),
-        },
-        ArmPath::UserAssignedIdentities {
-            subscription_id,
-            resource_group,
-        } => match method {
-            Method::GET => {
-                user_assigned_identity::list_in_resource_group(
-                    call,
-                    &subscription_id,
-                    &resource_group,
-                )
-                .await
-            }
-            _ => not_allowed(&method),
-        },
-        ArmPath::UserAssignedIdentity {
-            subscription_id,
-            resource_group,
-            name,
-        } => {
-            let address = crate::app::user_assigned_identity::UserAssignedIdentityAddress {
-                subscription_id: &subscription_id,
-                resource_group: &resource_group,
-                name: &name,
-            };
-            match method {
-                Method::PUT => user_assigned_identity::put(call, address).await,
-                Method::GET => user_assigned_identity::get(call, address).await,
-                Method::PATCH => user_assigned_identity::patch(call, address).await,
-                Method::DELETE => user_assigned_identity::delete(call, address).await,
-                _ => not_allowed(&method),
-            }
-        }
-        ArmPath::SubscriptionVaults { subscription_id } => match method {
-            Method::GET => vault::list_in_subscription(call, &subscription_id).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::Vaults {
-            subscription_id,
-            resource_group,
-        } => match method {
-            Method::GET => {
-                vault::list_in_resource_group(call, &subscription_id, &resource_group).await
-            }
-            _ => not_allowed(&method),
-        },
-        ArmPath::Vault {
-            subscription_id,
-            resource_group,
-            name,
-        } => {
-            let address = crate::app::vault::VaultAddress {
-                subscription_id: &subscription_id,
-                resource_group: &resource_group,
-                name: &name,
-            };
-            match method {
-                Method::PUT => vault::put(call, address).await,
-                Method::GET => vault::get(call, address).await,
-                Method::DELETE => vault::delete(call, address).await,
-                _ => not_allowed(&method),
-            }
-        }
-        ArmPath::RoleAssignments { scope } => match method {
-            Method::GET => authorization::list_assignments(call, &scope).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::RoleAssignment { scope, name } => match method {
-            Method::PUT => authorization::put_assignment(call, &scope, &name).await,
-            Method::GET => authorization::get_assignment(call, &scope, &name).await,
-            Method::DELETE => authorization::delete_assignment(call, &scope, &name).await,
-            _ => not_allowed(&method),
-        },
-        ArmPath::RoleDefinitions { scope } => match method {
-            Method::GET => authorization::list_definitions(&call, &scope),
-            _ => not_allowed(&method),
-        },
-        ArmPath::RoleDefinition { scope, id } => match method {
-            Method::GET => authorization::get_definition(&scope, &id),
-            _ => not_allowed(&method),
-        },
-        // A secret is a scope for role assignments; its data lives in the vault's data plane.
-        ArmPath::VaultSecret { .. } => Err(ArmError::InvalidResourceType {
-            resource_type: "vaults/secrets".to_owned(),
-            namespace: crate::path::KEY_VAULT_NAMESPACE.to_owned(),
-            api_version: call.api_version.0,
-        }),
+    let (target, kind) = match &path {
+        ArmPath::Item { id, kind } => (Target::Item(id), *kind),
+        ArmPath::Collection { parent, kind } => (Target::Collection(parent), *kind),
         ArmPath::UnknownNamespace { namespace, .. } => {
-            Err(ArmError::InvalidResourceNamespace { namespace })
+            return Err(ArmError::InvalidResourceNamespace {
+                namespace: namespace.clone(),
+            });
         }
         ArmPath::UnknownResourceType {
             namespace,
             resource_type,
             ..
-        } => Err(ArmError::InvalidResourceType {
-            resource_type,
-            namespace,
-            api_version: call.api_version.0,
-        }),
-        ArmPath::OtherInSubscription { .. } | ArmPath::Other => Err(ArmError::NoRoute {
-            path: parts.uri.path().to_owned(),
-        }),
+        } => return Err(unknown_type(&call, namespace, resource_type)),
+        ArmPath::OtherInSubscription { .. } | ArmPath::Other => {
+            return Err(ArmError::NoRoute {
+                path: parts.uri.path().to_owned(),
+            });
+        }
+    };
+    match kind {
+        Kind::Subscription => subscription::route(call, target).await,
+        Kind::ResourceGroup => resource_group::route(call, target).await,
+        Kind::VirtualMachine => virtual_machine::route(call, target).await,
+        Kind::UserAssignedIdentity => user_assigned_identity::route(call, target).await,
+        Kind::Vault => vault::route(call, target).await,
+        Kind::RoleAssignment => authorization::route_assignments(call, target).await,
+        Kind::RoleDefinition => authorization::route_definitions(&call, target),
+        // A secret is a scope for role assignments; its data lives in the vault's data plane.
+        Kind::VaultSecret => {
+            let kind = kind.descriptor();
+            let type_path = kind
+                .type_path
+                .split_once('/')
+                .map_or("", |(_, types)| types);
+            Err(unknown_type(&call, kind.namespace, type_path))
+        }
     }
 }
 
-/// Whether the API serves `method` on `path`. Paths it does not serve at all count as served:
-/// they are answered with their own 404s.
+/// Whether the API serves `method` on `path`, as the table of kinds lists it. Paths it does
+/// not serve at all count as served: they are answered with their own 404s.
 fn serves(path: &ArmPath, method: &Method) -> bool {
-    let any_of = |methods: &[Method]| methods.contains(method);
     match path {
-        ArmPath::Subscriptions
-        | ArmPath::Subscription { .. }
-        | ArmPath::ResourceGroups { .. }
-        | ArmPath::SubscriptionVirtualMachines { .. }
-        | ArmPath::VirtualMachines { .. }
-        | ArmPath::SubscriptionUserAssignedIdentities { .. }
-        | ArmPath::UserAssignedIdentities { .. }
-        | ArmPath::SubscriptionVaults { .. }
-        | ArmPath::Vaults { .. }
-        | ArmPath::RoleAssignments { .. }
-        | ArmPath::RoleDefinitions { .. }
-        | ArmPath::RoleDefinition { .. } => method == Method::GET,
-        ArmPath::ResourceGroup { .. } => any_of(&[
-            Method::PUT,
-            Method::GET,
-            Method::HEAD,
-            Method::PATCH,
-            Method::DELETE,
-        ]),
-        ArmPath::VirtualMachine { .. } | ArmPath::UserAssignedIdentity { .. } => {
-            any_of(&[Method::PUT, Method::GET, Method::PATCH, Method::DELETE])
+        ArmPath::Item { kind, .. } => {
+            let kind = kind.descriptor();
+            kind.is_scope_only() || kind.item_methods.contains(method)
         }
-        ArmPath::Vault { .. } | ArmPath::RoleAssignment { .. } => {
-            any_of(&[Method::PUT, Method::GET, Method::DELETE])
-        }
-        ArmPath::VaultSecret { .. }
-        | ArmPath::UnknownNamespace { .. }
+        ArmPath::Collection { .. } => method == Method::GET,
+        ArmPath::UnknownNamespace { .. }
         | ArmPath::UnknownResourceType { .. }
         | ArmPath::OtherInSubscription { .. }
         | ArmPath::Other => true,
     }
 }
 
-fn not_allowed(method: &Method) -> Result<Response, ArmError> {
-    Err(ArmError::MethodNotAllowed {
-        method: method.to_string(),
-    })
+fn unknown_type(call: &Call, namespace: &str, resource_type: &str) -> ArmError {
+    ArmError::InvalidResourceType {
+        resource_type: resource_type.to_owned(),
+        namespace: namespace.to_owned(),
+        api_version: call.request.api_version.as_str().to_owned(),
+    }
 }
 
 /// `200 OK` with a JSON body.

@@ -1,8 +1,9 @@
 //! Handlers of `/subscriptions/{sub}/resourcegroups[/{rg}]`.
 
 use axum::response::{IntoResponse, Response};
+use azsim_core::ResourceId;
 use azsim_store::resources::ResourceGroup;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app::resource_group::{
@@ -11,17 +12,32 @@ use crate::app::resource_group::{
 };
 use crate::error::ArmError;
 use crate::extract::ArmJson;
-use crate::path::{RESOURCE_GROUP_TYPE, resource_group_id};
-use crate::routes::{Call, list as list_response, ok};
+use crate::routes::{Call, Target, list as list_response, ok};
+
+/// The type of resource groups, as written in bodies.
+const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
+
+/// The handlers of the kind, by target and method.
+pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
+    let name = match target {
+        Target::Item(id) => id.resource_group_name().unwrap_or_default().to_owned(),
+        Target::Collection(_) if call.method == Method::GET => return list(call).await,
+        Target::Collection(_) => return call.not_allowed(),
+    };
+    match call.method {
+        Method::PUT => put(call, &name).await,
+        Method::GET => get(call, &name).await,
+        Method::HEAD => head(call, &name).await,
+        Method::PATCH => patch(call, &name).await,
+        Method::DELETE => delete(call, &name).await,
+        _ => call.not_allowed(),
+    }
+}
 
 /// `PUT`: 201 when created, 200 when replaced.
-pub(crate) async fn put(
-    call: Call,
-    subscription_id: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
+async fn put(call: Call, name: &str) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<ResourceGroupPut>::from_body(call.body).await?;
-    let upsert = resource_group_create_or_update(&call.state, subscription_id, name, body).await?;
+    let upsert = resource_group_create_or_update(&call.state, &call.request, name, body).await?;
     let status = if upsert.created {
         StatusCode::CREATED
     } else {
@@ -35,55 +51,33 @@ pub(crate) async fn put(
 }
 
 /// `GET`
-pub(crate) async fn get(
-    call: Call,
-    subscription_id: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
-    let group = resource_group_view(&call.state, subscription_id, name).await?;
+async fn get(call: Call, name: &str) -> Result<Response, ArmError> {
+    let group = resource_group_view(&call.state, &call.request, name).await?;
     Ok(ok(resource_group_json(&group)))
 }
 
 /// `HEAD` (the SDKs' `check_existence`): 204 when the group exists, 404 when not.
-pub(crate) async fn head(
-    call: Call,
-    subscription_id: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
-    resource_group_view(&call.state, subscription_id, name).await?;
+async fn head(call: Call, name: &str) -> Result<Response, ArmError> {
+    resource_group_view(&call.state, &call.request, name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `PATCH`: only tags change.
-pub(crate) async fn patch(
-    call: Call,
-    subscription_id: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
+async fn patch(call: Call, name: &str) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<ResourceGroupPatch>::from_body(call.body).await?;
-    let group = resource_group_update(&call.state, subscription_id, name, body).await?;
+    let group = resource_group_update(&call.state, &call.request, name, body).await?;
     Ok(ok(resource_group_json(&group)))
 }
 
 /// `DELETE`: done in one transaction, so it answers 200 at once rather than 202 and a poll.
-pub(crate) async fn delete(
-    call: Call,
-    subscription_id: &str,
-    name: &str,
-) -> Result<Response, ArmError> {
-    resource_group_delete(
-        &call.state,
-        subscription_id,
-        name,
-        &call.context.correlation_id,
-    )
-    .await?;
+async fn delete(call: Call, name: &str) -> Result<Response, ArmError> {
+    resource_group_delete(&call.state, &call.request, name).await?;
     Ok(StatusCode::OK.into_response())
 }
 
 /// `GET` of the collection.
-pub(crate) async fn list(call: Call, subscription_id: &str) -> Result<Response, ArmError> {
-    let groups = resource_group_list(&call.state, subscription_id).await?;
+async fn list(call: Call) -> Result<Response, ArmError> {
+    let groups = resource_group_list(&call.state, &call.request).await?;
     Ok(list_response(
         groups.iter().map(resource_group_json).collect(),
     ))
@@ -92,7 +86,7 @@ pub(crate) async fn list(call: Call, subscription_id: &str) -> Result<Response, 
 /// A resource group as ARM shows it.
 fn resource_group_json(group: &ResourceGroup) -> Value {
     json!({
-        "id": resource_group_id(&group.subscription_id, &group.name),
+        "id": ResourceId::resource_group(&group.subscription_id, &group.name),
         "name": group.name,
         "type": RESOURCE_GROUP_TYPE,
         "location": group.location,

@@ -1,34 +1,42 @@
 //! Handlers of `.../providers/Microsoft.ManagedIdentity/userAssignedIdentities[/{name}]`.
 
 use axum::response::{IntoResponse, Response};
+use azsim_core::ResourceId;
 use azsim_msrp::UserAssignedIdentity;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app::user_assigned_identity::{
-    UserAssignedIdentityAddress, UserAssignedIdentityPatch, UserAssignedIdentityPut,
-    user_assigned_identity_create_or_update, user_assigned_identity_delete,
-    user_assigned_identity_list_in_resource_group, user_assigned_identity_list_in_subscription,
-    user_assigned_identity_update, user_assigned_identity_view,
+    UserAssignedIdentityPatch, UserAssignedIdentityPut, user_assigned_identity_create_or_update,
+    user_assigned_identity_delete, user_assigned_identity_list_in_resource_group,
+    user_assigned_identity_list_in_subscription, user_assigned_identity_update,
+    user_assigned_identity_view,
 };
-use crate::app::virtual_machine::WriteContext;
 use crate::error::ArmError;
 use crate::extract::ArmJson;
-use crate::path::USER_ASSIGNED_IDENTITY_TYPE;
-use crate::routes::{Call, list as list_response, ok};
+use crate::kinds::USER_ASSIGNED_IDENTITY;
+use crate::routes::{Call, Target, list as list_response, ok};
+
+/// The handlers of the kind, by target and method.
+pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
+    match (target, &call.method) {
+        (Target::Item(id), &Method::PUT) => put(call, id).await,
+        (Target::Item(id), &Method::GET) => get(call, id).await,
+        (Target::Item(id), &Method::PATCH) => patch(call, id).await,
+        (Target::Item(id), &Method::DELETE) => delete(call, id).await,
+        (Target::Collection(parent), &Method::GET) => match parent.resource_group_name() {
+            Some(group) => list_in_resource_group(call, group).await,
+            None => list_in_subscription(call).await,
+        },
+        _ => call.not_allowed(),
+    }
+}
 
 /// `PUT`: 201 when created, 200 when replaced.
-pub(crate) async fn put(
-    call: Call,
-    address: UserAssignedIdentityAddress<'_>,
-) -> Result<Response, ArmError> {
+async fn put(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<UserAssignedIdentityPut>::from_body(call.body).await?;
-    let write = WriteContext {
-        caller: &call.caller,
-        correlation_id: &call.context.correlation_id,
-    };
     let outcome =
-        user_assigned_identity_create_or_update(&call.state, write, address, body).await?;
+        user_assigned_identity_create_or_update(&call.state, &call.request, id, body).await?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -38,34 +46,21 @@ pub(crate) async fn put(
 }
 
 /// `GET`
-pub(crate) async fn get(
-    call: Call,
-    address: UserAssignedIdentityAddress<'_>,
-) -> Result<Response, ArmError> {
-    let identity = user_assigned_identity_view(&call.state, address).await?;
+async fn get(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let identity = user_assigned_identity_view(&call.state, &call.request, id).await?;
     Ok(ok(identity_json(&identity)))
 }
 
 /// `PATCH`: only tags change.
-pub(crate) async fn patch(
-    call: Call,
-    address: UserAssignedIdentityAddress<'_>,
-) -> Result<Response, ArmError> {
+async fn patch(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<UserAssignedIdentityPatch>::from_body(call.body).await?;
-    let identity = user_assigned_identity_update(&call.state, address, body).await?;
+    let identity = user_assigned_identity_update(&call.state, &call.request, id, body).await?;
     Ok(ok(identity_json(&identity)))
 }
 
 /// `DELETE`: 200 when the identity existed, 204 when it did not.
-pub(crate) async fn delete(
-    call: Call,
-    address: UserAssignedIdentityAddress<'_>,
-) -> Result<Response, ArmError> {
-    let write = WriteContext {
-        caller: &call.caller,
-        correlation_id: &call.context.correlation_id,
-    };
-    let existed = user_assigned_identity_delete(&call.state, write, address).await?;
+async fn delete(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let existed = user_assigned_identity_delete(&call.state, &call.request, id).await?;
     let status = if existed {
         StatusCode::OK
     } else {
@@ -75,13 +70,9 @@ pub(crate) async fn delete(
 }
 
 /// `GET` of a resource group's identities.
-pub(crate) async fn list_in_resource_group(
-    call: Call,
-    subscription_id: &str,
-    resource_group: &str,
-) -> Result<Response, ArmError> {
+async fn list_in_resource_group(call: Call, resource_group: &str) -> Result<Response, ArmError> {
     let identities =
-        user_assigned_identity_list_in_resource_group(&call.state, subscription_id, resource_group)
+        user_assigned_identity_list_in_resource_group(&call.state, &call.request, resource_group)
             .await?;
     Ok(list_response(
         identities.iter().map(identity_json).collect(),
@@ -89,12 +80,9 @@ pub(crate) async fn list_in_resource_group(
 }
 
 /// `GET` of a subscription's identities.
-pub(crate) async fn list_in_subscription(
-    call: Call,
-    subscription_id: &str,
-) -> Result<Response, ArmError> {
+async fn list_in_subscription(call: Call) -> Result<Response, ArmError> {
     let identities =
-        user_assigned_identity_list_in_subscription(&call.state, subscription_id).await?;
+        user_assigned_identity_list_in_subscription(&call.state, &call.request).await?;
     Ok(list_response(
         identities.iter().map(identity_json).collect(),
     ))
@@ -106,7 +94,7 @@ fn identity_json(identity: &UserAssignedIdentity) -> Value {
     json!({
         "id": identity.resource_id,
         "name": identity.name,
-        "type": USER_ASSIGNED_IDENTITY_TYPE,
+        "type": USER_ASSIGNED_IDENTITY.type_path,
         "location": identity.location,
         "tags": identity.tags,
         "properties": {

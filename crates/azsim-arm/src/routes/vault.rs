@@ -1,23 +1,38 @@
 //! Handlers of `.../providers/Microsoft.KeyVault/vaults[/{name}]`.
 
 use axum::response::{IntoResponse, Response};
+use azsim_core::ResourceId;
 use azsim_store::vaults::Vault;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::app::vault::{
-    VaultAddress, VaultPut, vault_create_or_update, vault_delete, vault_list_in_resource_group,
+    VaultPut, vault_create_or_update, vault_delete, vault_list_in_resource_group,
     vault_list_in_subscription, vault_view,
 };
 use crate::error::ArmError;
 use crate::extract::ArmJson;
-use crate::path::{VAULT_TYPE, vault_id};
-use crate::routes::{Call, list as list_response, ok};
+use crate::kinds::VAULT;
+use crate::routes::{Call, Target, list as list_response, ok};
+
+/// The handlers of the kind, by target and method.
+pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
+    match (target, &call.method) {
+        (Target::Item(id), &Method::PUT) => put(call, id).await,
+        (Target::Item(id), &Method::GET) => get(call, id).await,
+        (Target::Item(id), &Method::DELETE) => delete(call, id).await,
+        (Target::Collection(parent), &Method::GET) => match parent.resource_group_name() {
+            Some(group) => list_in_resource_group(call, group).await,
+            None => list_in_subscription(call).await,
+        },
+        _ => call.not_allowed(),
+    }
+}
 
 /// `PUT`: 201 when created, 200 when replaced; the write is complete when it answers.
-pub(crate) async fn put(call: Call, address: VaultAddress<'_>) -> Result<Response, ArmError> {
+async fn put(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VaultPut>::from_body(call.body).await?;
-    let outcome = vault_create_or_update(&call.state, address, body).await?;
+    let outcome = vault_create_or_update(&call.state, &call.request, id, body).await?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -27,14 +42,14 @@ pub(crate) async fn put(call: Call, address: VaultAddress<'_>) -> Result<Respons
 }
 
 /// `GET`
-pub(crate) async fn get(call: Call, address: VaultAddress<'_>) -> Result<Response, ArmError> {
-    let vault = vault_view(&call.state, address).await?;
+async fn get(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let vault = vault_view(&call.state, &call.request, id).await?;
     Ok(ok(vault_json(&vault)))
 }
 
 /// `DELETE`: 200 when the vault existed, 204 when it did not.
-pub(crate) async fn delete(call: Call, address: VaultAddress<'_>) -> Result<Response, ArmError> {
-    let existed = vault_delete(&call.state, address).await?;
+async fn delete(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let existed = vault_delete(&call.state, &call.request, id).await?;
     let status = if existed {
         StatusCode::OK
     } else {
@@ -44,21 +59,14 @@ pub(crate) async fn delete(call: Call, address: VaultAddress<'_>) -> Result<Resp
 }
 
 /// `GET` of a resource group's vaults.
-pub(crate) async fn list_in_resource_group(
-    call: Call,
-    subscription_id: &str,
-    resource_group: &str,
-) -> Result<Response, ArmError> {
-    let vaults = vault_list_in_resource_group(&call.state, subscription_id, resource_group).await?;
+async fn list_in_resource_group(call: Call, resource_group: &str) -> Result<Response, ArmError> {
+    let vaults = vault_list_in_resource_group(&call.state, &call.request, resource_group).await?;
     Ok(list_response(vaults.iter().map(vault_json).collect()))
 }
 
 /// `GET` of a subscription's vaults.
-pub(crate) async fn list_in_subscription(
-    call: Call,
-    subscription_id: &str,
-) -> Result<Response, ArmError> {
-    let vaults = vault_list_in_subscription(&call.state, subscription_id).await?;
+async fn list_in_subscription(call: Call) -> Result<Response, ArmError> {
+    let vaults = vault_list_in_subscription(&call.state, &call.request).await?;
     Ok(list_response(vaults.iter().map(vault_json).collect()))
 }
 
@@ -71,9 +79,9 @@ fn vault_json(vault: &Vault) -> Value {
     properties.insert("vaultUri".to_owned(), json!(vault.vault_uri));
     properties.insert("provisioningState".to_owned(), json!("Succeeded"));
     json!({
-        "id": vault_id(&vault.subscription_id, &vault.resource_group_name, &vault.name),
+        "id": VAULT.in_group(&vault.subscription_id, &vault.resource_group_name, &vault.name),
         "name": vault.name,
-        "type": VAULT_TYPE,
+        "type": VAULT.type_path,
         "location": vault.location,
         "tags": vault.tags,
         "properties": properties,

@@ -1,32 +1,40 @@
 //! Handlers of `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
 
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
+use azsim_core::ResourceId;
+use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::virtual_machine::{
-    VirtualMachineAddress, VirtualMachinePatch, VirtualMachinePut, VirtualMachineView,
-    WriteContext, virtual_machine_create_or_update, virtual_machine_delete,
-    virtual_machine_list_in_resource_group, virtual_machine_list_in_subscription,
-    virtual_machine_update, virtual_machine_view,
+    VirtualMachinePatch, VirtualMachinePut, VirtualMachineView, virtual_machine_create_or_update,
+    virtual_machine_delete, virtual_machine_list_in_resource_group,
+    virtual_machine_list_in_subscription, virtual_machine_update, virtual_machine_view, vm_id_of,
 };
 use crate::error::ArmError;
 use crate::extract::ArmJson;
-use crate::path::{VIRTUAL_MACHINE_TYPE, virtual_machine_id};
-use crate::routes::{Call, list as list_response, ok};
+use crate::kinds::VIRTUAL_MACHINE;
+use crate::routes::{Call, Target, list as list_response, ok};
+
+/// The handlers of the kind, by target and method.
+pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
+    match (target, &call.method) {
+        (Target::Item(id), &Method::PUT) => put(call, id).await,
+        (Target::Item(id), &Method::GET) => get(call, id).await,
+        (Target::Item(id), &Method::PATCH) => patch(call, id).await,
+        (Target::Item(id), &Method::DELETE) => delete(call, id).await,
+        (Target::Collection(parent), &Method::GET) => match parent.resource_group_name() {
+            Some(group) => list_in_resource_group(call, group).await,
+            None => list_in_subscription(call).await,
+        },
+        _ => call.not_allowed(),
+    }
+}
 
 /// `PUT`: 201 when created, 200 when replaced; the write is complete when it answers.
-pub(crate) async fn put(
-    call: Call,
-    address: VirtualMachineAddress<'_>,
-) -> Result<Response, ArmError> {
+async fn put(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VirtualMachinePut>::from_body(call.body).await?;
-    let write = WriteContext {
-        caller: &call.caller,
-        correlation_id: &call.context.correlation_id,
-    };
-    let outcome = virtual_machine_create_or_update(&call.state, write, address, body).await?;
+    let outcome = virtual_machine_create_or_update(&call.state, &call.request, id, body).await?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -36,34 +44,21 @@ pub(crate) async fn put(
 }
 
 /// `GET`
-pub(crate) async fn get(
-    call: Call,
-    address: VirtualMachineAddress<'_>,
-) -> Result<Response, ArmError> {
-    let view = virtual_machine_view(&call.state, address).await?;
+async fn get(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let view = virtual_machine_view(&call.state, &call.request, id).await?;
     Ok(ok(virtual_machine_json(&view)))
 }
 
 /// `PATCH`: always 200 (the compute SDK accepts nothing else).
-pub(crate) async fn patch(
-    call: Call,
-    address: VirtualMachineAddress<'_>,
-) -> Result<Response, ArmError> {
+async fn patch(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VirtualMachinePatch>::from_body(call.body).await?;
-    let write = WriteContext {
-        caller: &call.caller,
-        correlation_id: &call.context.correlation_id,
-    };
-    let view = virtual_machine_update(&call.state, write, address, body).await?;
+    let view = virtual_machine_update(&call.state, &call.request, id, body).await?;
     Ok(ok(virtual_machine_json(&view)))
 }
 
 /// `DELETE`: 200 when the VM existed, 204 when it did not.
-pub(crate) async fn delete(
-    call: Call,
-    address: VirtualMachineAddress<'_>,
-) -> Result<Response, ArmError> {
-    let existed = virtual_machine_delete(&call.state, address).await?;
+async fn delete(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
+    let existed = virtual_machine_delete(&call.state, &call.request, id).await?;
     let status = if existed {
         StatusCode::OK
     } else {
@@ -73,25 +68,17 @@ pub(crate) async fn delete(
 }
 
 /// `GET` of a resource group's VMs.
-pub(crate) async fn list_in_resource_group(
-    call: Call,
-    subscription_id: &str,
-    resource_group: &str,
-) -> Result<Response, ArmError> {
+async fn list_in_resource_group(call: Call, resource_group: &str) -> Result<Response, ArmError> {
     let views =
-        virtual_machine_list_in_resource_group(&call.state, subscription_id, resource_group)
-            .await?;
+        virtual_machine_list_in_resource_group(&call.state, &call.request, resource_group).await?;
     Ok(list_response(
         views.iter().map(virtual_machine_json).collect(),
     ))
 }
 
 /// `GET` of a subscription's VMs.
-pub(crate) async fn list_in_subscription(
-    call: Call,
-    subscription_id: &str,
-) -> Result<Response, ArmError> {
-    let views = virtual_machine_list_in_subscription(&call.state, subscription_id).await?;
+async fn list_in_subscription(call: Call) -> Result<Response, ArmError> {
+    let views = virtual_machine_list_in_subscription(&call.state, &call.request).await?;
     Ok(list_response(
         views.iter().map(virtual_machine_json).collect(),
     ))
@@ -113,9 +100,9 @@ fn virtual_machine_json(view: &VirtualMachineView) -> Value {
         properties.insert("timeCreated".to_owned(), json!(created));
     }
     let mut body = json!({
-        "id": virtual_machine_id(&vm.subscription_id, &vm.resource_group_name, &vm.name),
+        "id": vm_id_of(vm),
         "name": vm.name,
-        "type": VIRTUAL_MACHINE_TYPE,
+        "type": VIRTUAL_MACHINE.type_path,
         "location": vm.location,
         "tags": vm.tags,
         "properties": properties,

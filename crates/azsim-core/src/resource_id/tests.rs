@@ -127,6 +127,22 @@ fn decoded_segments_holding_a_slash_are_refused() {
 }
 
 #[test]
+fn request_path_segments_may_name_what_an_id_text_may_not() {
+    let segments = ["subscriptions", "s", "resourcegroups", "bad name?"];
+    assert!(ResourceId::from_segments(&segments).is_err());
+    let id = ResourceId::from_path_segments(&segments).unwrap();
+    assert_eq!(id.as_str(), "/subscriptions/s/resourceGroups/bad name?");
+    assert_eq!(id.resource_group_name(), Some("bad name?"));
+    for bad in [
+        &["subscriptions", "s", "resourceGroups", "a/b"][..],
+        &["subscriptions", ""],
+        &["subscriptions", "s", "locations", "x"],
+    ] {
+        assert!(ResourceId::from_path_segments(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
 fn mirid_spells_resource_groups_in_lower_case() {
     let id = ResourceId::parse(VM).unwrap();
     assert_eq!(

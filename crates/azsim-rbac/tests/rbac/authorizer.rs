@@ -9,7 +9,7 @@ use azsim_rbac::{
 };
 use azsim_store::role_assignments::count_role_assignments;
 
-use crate::fixture::{RG, SUB, SUBSCRIPTION, VAULT, VM, VM_IDENTITY, fixture};
+use crate::fixture::{RG, SUB, SUBSCRIPTION, VAULT, VM, VM_IDENTITY, at, fixture};
 
 const NAME_1: &str = "22222222-aaaa-4bbb-8ccc-000000000001";
 const NAME_2: &str = "22222222-aaaa-4bbb-8ccc-000000000002";
@@ -37,7 +37,7 @@ async fn granting_and_deleting_an_assignment_takes_effect_at_once() {
                     VM_IDENTITY,
                     KEY_VAULT_SECRET_GET,
                     PermissionKind::Data,
-                    &scope,
+                    &at(&scope),
                 )
                 .await
                 .unwrap()
@@ -48,7 +48,7 @@ async fn granting_and_deleting_an_assignment_takes_effect_at_once() {
     role_assignment_create(
         &f.store,
         &f.clock,
-        &secret,
+        &at(&secret),
         NAME_1,
         &properties(KEY_VAULT_SECRETS_USER, VM_IDENTITY),
         None,
@@ -59,7 +59,7 @@ async fn granting_and_deleting_an_assignment_takes_effect_at_once() {
     assert!(!get(format!("{VAULT}/secrets/api-key")).await);
     assert!(!get(VAULT.to_owned()).await);
 
-    role_assignment_delete(&f.store, &secret, NAME_1)
+    role_assignment_delete(&f.store, &at(&secret), NAME_1)
         .await
         .unwrap();
     assert!(!get(secret).await);
@@ -72,7 +72,7 @@ async fn reader_on_the_group_reads_the_vm_but_cannot_write_or_assign() {
     role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, VM_IDENTITY),
         None,
@@ -87,7 +87,7 @@ async fn reader_on_the_group_reads_the_vm_but_cannot_write_or_assign() {
                     &VM_IDENTITY.to_uppercase(),
                     action,
                     PermissionKind::Management,
-                    scope,
+                    &at(scope),
                 )
                 .await
                 .unwrap()
@@ -106,7 +106,7 @@ async fn orphaned_assignment_grants_nothing_to_a_recreated_identity() {
     role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, VM_IDENTITY),
         None,
@@ -119,21 +119,21 @@ async fn orphaned_assignment_grants_nothing_to_a_recreated_identity() {
 
     assert!(
         !authorizer
-            .is_allowed(reborn, VM_READ, PermissionKind::Management, VM)
+            .is_allowed(reborn, VM_READ, PermissionKind::Management, &at(VM))
             .await
             .unwrap()
     );
     // The orphan still names the old object id (whose unexpired tokens it still serves).
     assert!(
         authorizer
-            .is_allowed(VM_IDENTITY, VM_READ, PermissionKind::Management, VM)
+            .is_allowed(VM_IDENTITY, VM_READ, PermissionKind::Management, &at(VM))
             .await
             .unwrap()
     );
     role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_2,
         &properties(READER, reborn),
         None,
@@ -142,7 +142,7 @@ async fn orphaned_assignment_grants_nothing_to_a_recreated_identity() {
     .unwrap();
     assert!(
         authorizer
-            .is_allowed(reborn, VM_READ, PermissionKind::Management, VM)
+            .is_allowed(reborn, VM_READ, PermissionKind::Management, &at(VM))
             .await
             .unwrap()
     );

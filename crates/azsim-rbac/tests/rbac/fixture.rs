@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use azsim_core::{ManualClock, SharedClock};
+use azsim_core::{ManualClock, ResourceId, SharedClock};
 use azsim_store::Store;
 use azsim_store::directory::{
     Application, PrincipalType, ServicePrincipal, Tenant, delete_service_principal,
@@ -18,6 +18,11 @@ pub(crate) const SUB: &str = "/subscriptions/5e1a0b7c-1111-4222-8333-44445555666
 pub(crate) const RG: &str = "/subscriptions/5e1a0b7c-1111-4222-8333-444455556666/resourceGroups/rg";
 pub(crate) const VM: &str = "/subscriptions/5e1a0b7c-1111-4222-8333-444455556666/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm";
 pub(crate) const VAULT: &str = "/subscriptions/5e1a0b7c-1111-4222-8333-444455556666/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+
+/// A scope of these tests as a resource id.
+pub(crate) fn at(scope: &str) -> ResourceId {
+    ResourceId::parse(scope).unwrap()
+}
 
 /// The administrator's application principal.
 pub(crate) const ADMIN: &str = "aaaaaaaa-0000-4000-8000-000000000001";

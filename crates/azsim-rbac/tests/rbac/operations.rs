@@ -2,15 +2,16 @@
 
 use std::time::Duration;
 
+use azsim_core::ResourceId;
 use azsim_rbac::roles::{CONTRIBUTOR, KEY_VAULT_SECRETS_USER, OWNER, READER};
+use azsim_rbac::scope::parse_scope;
 use azsim_rbac::{
-    RoleAssignment, RoleAssignmentProperties, role_assignment_create, role_assignment_delete,
-    role_assignment_list, role_assignment_view, split_role_assignment_id,
+    RbacError, RoleAssignment, RoleAssignmentProperties, role_assignment_create,
+    role_assignment_delete, role_assignment_list, role_assignment_view, split_role_assignment_id,
 };
-use http::StatusCode;
 use serde_json::json;
 
-use crate::fixture::{ADMIN, RG, STRANGER, SUB, TENANT, VAULT, VM, VM_IDENTITY, fixture};
+use crate::fixture::{ADMIN, RG, STRANGER, SUB, TENANT, VAULT, VM, VM_IDENTITY, at, fixture};
 
 const NAME_1: &str = "11111111-aaaa-4bbb-8ccc-000000000001";
 const NAME_2: &str = "11111111-aaaa-4bbb-8ccc-000000000002";
@@ -43,7 +44,7 @@ async fn create_returns_the_arm_shape_with_principal_type_from_the_directory() {
     let (assignment, created) = role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         &NAME_1.to_uppercase(),
         &given,
         Some(ADMIN),
@@ -74,7 +75,9 @@ async fn create_returns_the_arm_shape_with_principal_type_from_the_directory() {
         })
     );
     assert_eq!(
-        role_assignment_view(&f.store, RG, NAME_1).await.unwrap(),
+        role_assignment_view(&f.store, &at(RG), NAME_1)
+            .await
+            .unwrap(),
         assignment
     );
 }
@@ -85,7 +88,7 @@ async fn application_principals_are_service_principals_too() {
     let (assignment, _) = role_assignment_create(
         &f.store,
         &f.clock,
-        SUB,
+        &at(SUB),
         NAME_1,
         &properties(OWNER, ADMIN),
         None,
@@ -100,7 +103,7 @@ async fn application_principals_are_service_principals_too() {
 async fn identical_put_is_not_a_new_assignment_and_replaces_the_description() {
     let f = fixture().await;
     let first = properties(READER, VM_IDENTITY);
-    role_assignment_create(&f.store, &f.clock, RG, NAME_1, &first, Some(ADMIN))
+    role_assignment_create(&f.store, &f.clock, &at(RG), NAME_1, &first, Some(ADMIN))
         .await
         .unwrap();
     f.manual.advance(Duration::from_secs(60));
@@ -111,7 +114,7 @@ async fn identical_put_is_not_a_new_assignment_and_replaces_the_description() {
     let (assignment, created) = role_assignment_create(
         &f.store,
         &f.clock,
-        &RG.to_lowercase(),
+        &at(&RG.to_lowercase()),
         NAME_1,
         &again,
         Some(VM_IDENTITY),
@@ -139,7 +142,7 @@ async fn reusing_a_name_for_another_grant_is_update_not_permitted() {
     role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, VM_IDENTITY),
         None,
@@ -151,11 +154,10 @@ async fn reusing_a_name_for_another_grant_is_update_not_permitted() {
         (RG, properties(READER, ADMIN)),
         (SUB, properties(READER, VM_IDENTITY)),
     ] {
-        let error = role_assignment_create(&f.store, &f.clock, scope, NAME_1, &props, None)
+        let error = role_assignment_create(&f.store, &f.clock, &at(scope), NAME_1, &props, None)
             .await
             .unwrap_err();
-        assert_eq!(error.code(), "RoleAssignmentUpdateNotPermitted");
-        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert!(matches!(error, RbacError::RoleAssignmentUpdateNotPermitted));
     }
 }
 
@@ -165,7 +167,7 @@ async fn same_grant_under_another_name_is_role_assignment_exists() {
     role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, VM_IDENTITY),
         None,
@@ -175,21 +177,20 @@ async fn same_grant_under_another_name_is_role_assignment_exists() {
     let error = role_assignment_create(
         &f.store,
         &f.clock,
-        &format!("{}/", RG.to_uppercase()),
+        &at(&format!("{}/", RG.to_uppercase())),
         NAME_2,
         &properties(READER, VM_IDENTITY),
         None,
     )
     .await
     .unwrap_err();
-    assert_eq!(error.code(), "RoleAssignmentExists");
-    assert_eq!(error.status(), StatusCode::CONFLICT);
+    assert!(matches!(error, RbacError::RoleAssignmentExists));
     assert_eq!(error.to_string(), "The role assignment already exists.");
     // Another role for the same principal and scope is a different grant.
     let (_, created) = role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_2,
         &properties(CONTRIBUTOR, VM_IDENTITY),
         None,
@@ -207,15 +208,14 @@ async fn unknown_principal_is_principal_not_found_in_the_subscriptions_directory
         let error = role_assignment_create(
             &f.store,
             &f.clock,
-            RG,
+            &at(RG),
             NAME_1,
             &properties(READER, principal),
             None,
         )
         .await
         .unwrap_err();
-        assert_eq!(error.code(), "PrincipalNotFound");
-        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+        assert!(matches!(error, RbacError::PrincipalNotFound { .. }));
         assert!(
             error.to_string().starts_with(&format!(
                 "Principal {principal} does not exist in the directory {TENANT}."
@@ -226,57 +226,42 @@ async fn unknown_principal_is_principal_not_found_in_the_subscriptions_directory
 }
 
 #[tokio::test]
-async fn malformed_and_unknown_inputs_get_their_own_codes() {
+async fn malformed_and_unknown_inputs_get_their_own_errors() {
     let f = fixture().await;
+    // The resource API maps each of these to its own ARM code (400 for all of them).
     let cases = [
         (
-            RG,
             "not-a-guid",
             properties(READER, VM_IDENTITY),
             "InvalidRoleAssignmentId",
-            StatusCode::BAD_REQUEST,
         ),
         (
-            RG,
             NAME_1,
             RoleAssignmentProperties {
                 role_definition_id: "Reader".to_owned(),
                 ..properties(READER, VM_IDENTITY)
             },
             "InvalidRoleDefinitionId",
-            StatusCode::BAD_REQUEST,
         ),
         (
-            RG,
             NAME_1,
             properties("00000000-0000-0000-0000-000000000000", VM_IDENTITY),
             "RoleDefinitionDoesNotExist",
-            StatusCode::BAD_REQUEST,
         ),
-        (
-            RG,
-            NAME_1,
-            properties(READER, "someone"),
-            "InvalidPrincipalId",
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "subscriptions/x",
-            NAME_1,
-            properties(READER, VM_IDENTITY),
-            "InvalidScope",
-            StatusCode::BAD_REQUEST,
-        ),
+        (NAME_1, properties(READER, "someone"), "InvalidPrincipalId"),
     ];
-    for (scope, name, props, code, status) in cases {
-        let error = role_assignment_create(&f.store, &f.clock, scope, name, &props, None)
+    for (name, props, variant) in cases {
+        let error = role_assignment_create(&f.store, &f.clock, &at(RG), name, &props, None)
             .await
             .unwrap_err();
-        assert_eq!(error.code(), code, "{error}");
-        assert_eq!(error.status(), status, "{code}");
+        assert!(format!("{error:?}").starts_with(variant), "{error:?}");
     }
+    assert!(matches!(
+        parse_scope("subscriptions/x"),
+        Err(RbacError::InvalidScope { .. })
+    ));
     assert!(
-        role_assignment_list(&f.store, "/", None)
+        role_assignment_list(&f.store, &at("/"), None)
             .await
             .unwrap()
             .is_empty()
@@ -289,7 +274,7 @@ async fn view_and_delete_only_at_the_assignments_own_scope() {
     let (created, _) = role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, VM_IDENTITY),
         None,
@@ -297,17 +282,18 @@ async fn view_and_delete_only_at_the_assignments_own_scope() {
     .await
     .unwrap();
 
-    let error = role_assignment_view(&f.store, SUB, NAME_1)
+    let error = role_assignment_view(&f.store, &at(SUB), NAME_1)
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "RoleAssignmentNotFound");
-    assert_eq!(error.status(), StatusCode::NOT_FOUND);
+    assert!(matches!(error, RbacError::RoleAssignmentNotFound { .. }));
     assert_eq!(
-        role_assignment_delete(&f.store, SUB, NAME_1).await.unwrap(),
+        role_assignment_delete(&f.store, &at(SUB), NAME_1)
+            .await
+            .unwrap(),
         None
     );
 
-    let (scope, name) = split_role_assignment_id(&created.id).unwrap();
+    let (scope, name) = split_role_assignment_id(&ResourceId::parse(&created.id).unwrap()).unwrap();
     assert_eq!(
         role_assignment_view(&f.store, &scope, &name).await.unwrap(),
         created
@@ -324,13 +310,12 @@ async fn view_and_delete_only_at_the_assignments_own_scope() {
             .unwrap(),
         None
     );
-    assert_eq!(
-        role_assignment_view(&f.store, RG, NAME_1)
+    assert!(matches!(
+        role_assignment_view(&f.store, &at(RG), NAME_1)
             .await
-            .unwrap_err()
-            .code(),
-        "RoleAssignmentNotFound"
-    );
+            .unwrap_err(),
+        RbacError::RoleAssignmentNotFound { .. }
+    ));
 }
 
 #[tokio::test]
@@ -339,7 +324,7 @@ async fn root_scope_assignments_use_tenant_level_ids() {
     let (assignment, _) = role_assignment_create(
         &f.store,
         &f.clock,
-        "/",
+        &at("/"),
         NAME_1,
         &properties(READER, ADMIN),
         None,
@@ -372,7 +357,7 @@ async fn listing_honours_at_scope_principal_and_assigned_to_filters() {
         role_assignment_create(
             &f.store,
             &f.clock,
-            scope,
+            &at(scope),
             name,
             &properties(role, principal),
             None,
@@ -385,7 +370,7 @@ async fn listing_honours_at_scope_principal_and_assigned_to_filters() {
     let list = |scope: String, filter: Option<String>| {
         let store = f.store.clone();
         async move {
-            role_assignment_list(&store, &scope, filter.as_deref())
+            role_assignment_list(&store, &at(&scope), filter.as_deref())
                 .await
                 .unwrap()
         }
@@ -425,12 +410,15 @@ async fn listing_honours_at_scope_principal_and_assigned_to_filters() {
 
     let error = role_assignment_list(
         &f.store,
-        RG,
+        &at(RG),
         Some(&format!("atScope() and principalId eq '{ADMIN}'")),
     )
     .await
     .unwrap_err();
-    assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    assert!(matches!(
+        error,
+        RbacError::UnsupportedRoleAssignmentFilter { .. }
+    ));
 }
 
 #[tokio::test]
@@ -439,7 +427,7 @@ async fn orphaned_assignments_stay_listed_and_block_reuse_of_their_name() {
     role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, VM_IDENTITY),
         None,
@@ -449,7 +437,7 @@ async fn orphaned_assignments_stay_listed_and_block_reuse_of_their_name() {
     // The VM is deleted: its identity's principal leaves the directory.
     f.delete_principal(VM_IDENTITY).await;
 
-    let listed = role_assignment_list(&f.store, RG, None).await.unwrap();
+    let listed = role_assignment_list(&f.store, &at(RG), None).await.unwrap();
     assert_eq!(names(&listed), [NAME_1]);
     assert_eq!(listed[0].properties.principal_id, VM_IDENTITY);
     assert_eq!(listed[0].properties.principal_type, "ServicePrincipal");
@@ -461,19 +449,19 @@ async fn orphaned_assignments_stay_listed_and_block_reuse_of_their_name() {
     let error = role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_1,
         &properties(READER, reborn),
         None,
     )
     .await
     .unwrap_err();
-    assert_eq!(error.code(), "RoleAssignmentUpdateNotPermitted");
+    assert!(matches!(error, RbacError::RoleAssignmentUpdateNotPermitted));
     // Under a new name the new principal can be granted the same role at the same scope.
     let (_, created) = role_assignment_create(
         &f.store,
         &f.clock,
-        RG,
+        &at(RG),
         NAME_2,
         &properties(READER, reborn),
         None,
@@ -485,12 +473,12 @@ async fn orphaned_assignments_stay_listed_and_block_reuse_of_their_name() {
     let error = role_assignment_create(
         &f.store,
         &f.clock,
-        SUB,
+        &at(SUB),
         NAME_3,
         &properties(READER, VM_IDENTITY),
         None,
     )
     .await
     .unwrap_err();
-    assert_eq!(error.code(), "PrincipalNotFound");
+    assert!(matches!(error, RbacError::PrincipalNotFound { .. }));
 }
