@@ -3,14 +3,11 @@
 //! Every variant knows its HTTP status, its ARM `code` and its public message (the templates
 //! real ARM uses, so SDK clients and scripts that match on them behave the same). Internal
 //! failures answer with a generic message; the full error chain is logged once, by
-//! [`log_errors`], and never sent to the client.
-
-use std::sync::Arc;
+//! `azsim_http`'s request layer ([`LoggedError`]), and never sent to the client.
 
 use axum::Json;
-use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use azsim_http::LoggedError;
 use azsim_rbac::RbacError;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::json;
@@ -235,6 +232,12 @@ pub(crate) enum ArmError {
     /// The store failed.
     #[error("store operation failed")]
     Store(#[source] azsim_store::StoreError),
+    /// What the store holds breaks a rule the code relies on.
+    #[error("stored data is inconsistent: {what}")]
+    Inconsistent {
+        /// What was found.
+        what: String,
+    },
     /// MSRP failed.
     #[error("managed identity operation failed")]
     Msrp(#[source] azsim_msrp::MsrpError),
@@ -269,10 +272,6 @@ impl From<azsim_msrp::MsrpError> for ArmError {
         Self::Msrp(error)
     }
 }
-
-/// The response extension that carries the error to [`log_errors`].
-#[derive(Debug, Clone)]
-pub(crate) struct LoggedError(pub(crate) Arc<ArmError>);
 
 impl ArmError {
     /// The HTTP status and ARM error code: the one table of the crate.
@@ -314,9 +313,11 @@ impl ArmError {
             Self::InvalidResourceType { .. } => (S::NOT_FOUND, "InvalidResourceType"),
             Self::NoRoute { .. } => (S::NOT_FOUND, "NotFound"),
             Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
-            Self::Store(_) | Self::Msrp(_) | Self::Vault(_) | Self::Validator(_) => {
-                (S::INTERNAL_SERVER_ERROR, "InternalServerError")
-            }
+            Self::Store(_)
+            | Self::Inconsistent { .. }
+            | Self::Msrp(_)
+            | Self::Vault(_)
+            | Self::Validator(_) => (S::INTERNAL_SERVER_ERROR, "InternalServerError"),
         }
     }
 
@@ -487,7 +488,11 @@ impl ArmError {
             Self::MethodNotAllowed { method } => {
                 format!("The requested resource does not support http method '{method}'.")
             }
-            Self::Store(_) | Self::Msrp(_) | Self::Vault(_) | Self::Validator(_) => {
+            Self::Store(_)
+            | Self::Inconsistent { .. }
+            | Self::Msrp(_)
+            | Self::Vault(_)
+            | Self::Validator(_) => {
                 "Encountered internal server error. Please retry the request.".to_owned()
             }
         }
@@ -524,26 +529,9 @@ impl IntoResponse for ArmError {
                     .insert(header::WWW_AUTHENTICATE, value);
             }
         }
-        response
-            .extensions_mut()
-            .insert(LoggedError(Arc::new(self)));
+        LoggedError::attach(&mut response, self);
         response
     }
-}
-
-/// Middleware: logs the error behind a failed response once, with its whole source chain
-/// (inside the request's span, so with its request and correlation ids).
-pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    if let Some(LoggedError(error)) = response.extensions().get::<LoggedError>() {
-        let error: &(dyn std::error::Error + 'static) = error.as_ref();
-        if response.status().is_server_error() {
-            tracing::error!(error, "request failed");
-        } else {
-            tracing::debug!(error, "request rejected");
-        }
-    }
-    response
 }
 
 /// The status and ARM code of each role-based access control refusal: part of the table of
@@ -568,7 +556,9 @@ fn rbac_status_and_code(error: &RbacError) -> (StatusCode, &'static str) {
         RbacError::InvalidScope { .. } => (S::BAD_REQUEST, "InvalidScope"),
         RbacError::UnsupportedRoleAssignmentFilter { .. }
         | RbacError::UnsupportedRoleDefinitionFilter { .. } => (S::BAD_REQUEST, "UnsupportedQuery"),
-        RbacError::Store(_) => (S::INTERNAL_SERVER_ERROR, "InternalServerError"),
+        RbacError::Store(_) | RbacError::Inconsistent { .. } => {
+            (S::INTERNAL_SERVER_ERROR, "InternalServerError")
+        }
     }
 }
 

@@ -40,7 +40,6 @@ pub fn router(state: ArmState) -> Router {
     Router::new()
         .fallback(routes::dispatch)
         .layer(from_fn_with_state(state.clone(), request::arm_request))
-        .layer(from_fn(error::log_errors))
         .layer(from_fn(|request, next| {
             azsim_http::with_request_context("arm", request, next)
         }))

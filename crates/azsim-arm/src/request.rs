@@ -81,19 +81,7 @@ pub(crate) async fn arm_request(
         Ok(api_version) => api_version,
         Err(error) => return error_response(error, is_head),
     };
-    let context = request
-        .extensions()
-        .get::<RequestContext>()
-        .cloned()
-        .unwrap_or_else(|| {
-            // The router always installs the request-context layer; this only guards a router
-            // assembled without it.
-            let id = uuid::Uuid::new_v4().to_string();
-            RequestContext {
-                request_id: id.clone(),
-                correlation_id: id,
-            }
-        });
+    let context = request_context(&request);
     request.extensions_mut().insert(ArmRequest {
         caller,
         context,
@@ -135,13 +123,18 @@ async fn identify(
     Ok((caller, path, subscription))
 }
 
-/// Step 7 of the flow: a managed identity's token reached the resource API.
-fn record_use_token(state: &ArmState, request: &Request, resource_id: &str) {
-    let correlation_id = request
+/// The ids the request-context layer gave the request, or fresh ones (as its extractor does).
+fn request_context(request: &Request) -> RequestContext {
+    request
         .extensions()
         .get::<RequestContext>()
-        .map(|context| context.correlation_id.clone())
-        .unwrap_or_default();
+        .cloned()
+        .unwrap_or_else(RequestContext::fresh)
+}
+
+/// Step 7 of the flow: a managed identity's token reached the resource API.
+fn record_use_token(state: &ArmState, request: &Request, resource_id: &str) {
+    let correlation_id = request_context(request).correlation_id;
     state.events().record(FlowEvent {
         source: resource_id.to_owned(),
         target: "arm".to_owned(),

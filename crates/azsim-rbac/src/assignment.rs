@@ -1,7 +1,6 @@
 //! Role assignments as ARM shows and accepts them (`Microsoft.Authorization/roleAssignments`).
 
 use azsim_core::ResourceId;
-use azsim_store::StoreError;
 use azsim_store::role_assignments::StoredRoleAssignment;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -92,11 +91,8 @@ pub struct RoleAssignmentList {
 impl RoleAssignment {
     /// The ARM resource of a stored assignment.
     pub fn from_stored(stored: &StoredRoleAssignment) -> Result<Self, RbacError> {
-        let scope = ResourceId::parse(&stored.scope).map_err(|_| {
-            RbacError::Store(StoreError::Corrupt(format!(
-                "role assignment scope {}",
-                stored.scope
-            )))
+        let scope = ResourceId::parse(&stored.scope).map_err(|_| RbacError::Inconsistent {
+            what: format!("role assignment scope {}", stored.scope),
         })?;
         Ok(Self {
             id: stored.assignment_id.clone(),
@@ -126,10 +122,8 @@ fn timestamp(unix_seconds: i64) -> Result<String, RbacError> {
     OffsetDateTime::from_unix_timestamp(unix_seconds)
         .ok()
         .and_then(|time| time.format(&Rfc3339).ok())
-        .ok_or_else(|| {
-            RbacError::Store(StoreError::Corrupt(format!(
-                "role assignment time {unix_seconds}"
-            )))
+        .ok_or_else(|| RbacError::Inconsistent {
+            what: format!("role assignment time {unix_seconds}"),
         })
 }
 

@@ -92,13 +92,19 @@ pub enum RbacError {
     /// The store failed (an internal error).
     #[error("an internal error occurred while processing role-based access control")]
     Store(#[source] azsim_store::StoreError),
+    /// What the store holds breaks a rule the code relies on (an internal error).
+    #[error("stored role-based access control data is inconsistent: {what}")]
+    Inconsistent {
+        /// What was found.
+        what: String,
+    },
 }
 
 impl RbacError {
     /// Whether this is an internal failure (to log with its source) rather than a refusal of
     /// the caller's request.
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Store(_))
+        matches!(self, Self::Store(_) | Self::Inconsistent { .. })
     }
 }
 

@@ -13,7 +13,7 @@ use azsim_store::role_assignments::{
     list_role_assignments_below, list_role_assignments_for_principal,
     update_role_assignment_description,
 };
-use azsim_store::{Connection, Store, StoreError, directory, resources};
+use azsim_store::{Connection, Store, directory, resources};
 
 use crate::RbacError;
 use crate::assignment::{RoleAssignment, RoleAssignmentProperties};
@@ -240,5 +240,7 @@ async fn acquire(store: &Store) -> Result<azsim_store::ReadConnection, RbacError
 }
 
 fn inconsistent(what: &str) -> RbacError {
-    RbacError::Store(StoreError::Corrupt(what.to_owned()))
+    RbacError::Inconsistent {
+        what: what.to_owned(),
+    }
 }

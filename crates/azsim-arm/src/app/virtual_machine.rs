@@ -11,7 +11,7 @@ use azsim_msrp::{SystemIdentityInfo, UserAssignedIdentity, VmIdentityTarget};
 use azsim_store::resources::{
     self, NewVirtualMachine, ResourceGroup, Subscription, VirtualMachine, VirtualMachineUpdate,
 };
-use azsim_store::{Connection, StoreError, WriteTransaction};
+use azsim_store::{Connection, WriteTransaction};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -537,7 +537,7 @@ fn writable_properties(mut properties: Map<String, Value>) -> Value {
 /// The row was read in this same transaction, so it cannot be gone; if it is, the store is
 /// not behaving and that is an internal error.
 fn vanished(name: &str) -> ArmError {
-    ArmError::Store(StoreError::Corrupt(format!(
-        "virtual machine {name} vanished during its write"
-    )))
+    ArmError::Inconsistent {
+        what: format!("virtual machine {name} vanished during its write"),
+    }
 }
