@@ -72,9 +72,11 @@ pub(crate) fn issue(
         PrincipalType::ManagedIdentity => MANAGED_IDENTITY_LIFETIME_SECONDS,
         PrincipalType::Application => APPLICATION_LIFETIME_SECONDS,
     };
-    let random =
-        |len| random_base64url(len).map_err(|error| aadsts::server_error().caused_by(error));
-    let (uti, aio, rh) = (random(16)?, random(48)?, format!("1.{}.", random(36)?));
+    let (uti, aio, rh) = (
+        random_base64url(16),
+        random_base64url(48),
+        format!("1.{}.", random_base64url(36)),
+    );
     let issuer = issuer_for_tenant(tenant_id);
     let issued_at = now - BACKDATE_SECONDS;
     let expires_on = now + lifetime;

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -96,16 +96,25 @@ impl Write for Captured {
     }
 }
 
+/// The log of this test binary. A global subscriber, installed once: a thread-local default
+/// would race the other tests' threads on tracing's per-callsite interest cache.
+fn captured_log() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .init();
+        captured
+    })
+}
+
 #[tokio::test]
 async fn a_failed_request_is_logged_once_with_its_chain_and_request_id() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = captured_log();
 
     let response = router()
         .oneshot(Request::get("/fail").body(Body::empty()).unwrap())
@@ -122,11 +131,12 @@ async fn a_failed_request_is_logged_once_with_its_chain_and_request_id() {
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let failures: Vec<&str> = logs
         .lines()
-        .filter(|line| line.contains("request failed"))
+        .filter(|line| line.contains("request failed") && line.contains(&request_id))
         .collect();
     assert_eq!(failures.len(), 1, "{logs}");
     assert!(failures[0].contains("ERROR"), "{logs}");
     assert!(failures[0].contains("reading the widget failed"), "{logs}");
     assert!(failures[0].contains("disk on fire"), "{logs}");
-    assert!(failures[0].contains(&request_id), "{logs}");
+    // Logged inside the request's span, which names the service.
+    assert!(failures[0].contains("http_request"), "{logs}");
 }

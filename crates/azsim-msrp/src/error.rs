@@ -10,9 +10,6 @@ pub enum MsrpError {
     /// Key generation or certificate issue failed.
     #[error("certificate operation failed")]
     Pki(#[source] azsim_pki::PkiError),
-    /// The system's random source failed.
-    #[error("cannot generate random bytes")]
-    Random(#[source] openssl::error::ErrorStack),
     /// A VM's metadata agent could not be started.
     #[error("cannot start the metadata agent of VM {vm_id}")]
     Agent {

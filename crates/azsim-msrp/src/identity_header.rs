@@ -4,6 +4,7 @@
 
 use azsim_store::Connection;
 use azsim_store::agent_secrets::ensure_identity_header;
+use rand::RngCore;
 
 use crate::{Msrp, MsrpError};
 
@@ -11,10 +12,10 @@ use crate::{Msrp, MsrpError};
 const SECRET_BYTES: usize = 32;
 
 /// A fresh secret: hex, so it needs no quoting in a shell `export` or an HTTP header.
-pub(crate) fn generate_identity_header() -> Result<String, MsrpError> {
+pub(crate) fn generate_identity_header() -> String {
     let mut bytes = [0_u8; SECRET_BYTES];
-    openssl::rand::rand_bytes(&mut bytes).map_err(MsrpError::Random)?;
-    Ok(hex::encode(bytes))
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 impl Msrp {
@@ -27,7 +28,7 @@ impl Msrp {
         vm_id: &str,
     ) -> Result<(), MsrpError> {
         // A candidate is drawn every time; the store keeps the first one ever stored.
-        let candidate = generate_identity_header()?;
+        let candidate = generate_identity_header();
         let now = self.inner.clock.unix_seconds();
         let identity_header = ensure_identity_header(conn, vm_row, &candidate, now).await?;
         if !self
@@ -52,8 +53,8 @@ mod tests {
 
     #[test]
     fn secrets_are_long_hex_and_differ() {
-        let first = generate_identity_header().unwrap();
-        let second = generate_identity_header().unwrap();
+        let first = generate_identity_header();
+        let second = generate_identity_header();
         assert_eq!(first.len(), 2 * SECRET_BYTES);
         assert!(first.bytes().all(|byte| byte.is_ascii_hexdigit()));
         assert_ne!(first, second);

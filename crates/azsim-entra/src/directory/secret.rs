@@ -3,10 +3,6 @@
 
 use std::fmt;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-
 /// A client secret in the clear. Its `Debug` hides it, so it never reaches a log.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientSecret(String);
@@ -14,9 +10,7 @@ pub struct ClientSecret(String);
 impl ClientSecret {
     /// A new secret in the style of Entra's: 40 characters of base64url randomness.
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 30];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(crate::random::random_base64url(30))
     }
 
     /// A secret as a client presented it (or as a test chose it).
