@@ -205,19 +205,15 @@ impl Msrp {
         )
         .await?;
         keep_for_agents(tx, identity_row, &issued).await?;
-        tx.record_after_commit(
-            &self.inner.events,
-            FlowEvent {
-                source: "msrp".into(),
-                target: "entra".into(),
-                step: Some(FlowStep::CreateServicePrincipal),
-                correlation_id: correlation_id.to_owned(),
-                summary: format!(
-                    "created service principal {principal_id} (client id {client_id}) for {} \
-                     and registered its certificate",
-                    identity.described_as
-                ),
-            },
+        self.record_directory_change(
+            tx,
+            Some(FlowStep::CreateServicePrincipal),
+            correlation_id,
+            format!(
+                "created service principal {principal_id} (client id {client_id}) for {} \
+                 and registered its certificate",
+                identity.described_as
+            ),
         );
         Ok(CreatedIdentity {
             identity_row,
@@ -225,6 +221,26 @@ impl Msrp {
             principal_id,
             client_id,
         })
+    }
+
+    /// Records MSRP's change to the directory once `tx` commits (never for a rollback).
+    pub(crate) fn record_directory_change(
+        &self,
+        tx: &mut WriteTransaction,
+        step: Option<FlowStep>,
+        correlation_id: &str,
+        summary: String,
+    ) {
+        tx.record_after_commit(
+            &self.inner.events,
+            FlowEvent {
+                source: "msrp".into(),
+                target: "entra".into(),
+                step,
+                correlation_id: correlation_id.to_owned(),
+                summary,
+            },
+        );
     }
 
     /// Inside the caller's transaction: removes the VM's system-assigned identity; the schema
@@ -237,19 +253,15 @@ impl Msrp {
     ) -> Result<(), MsrpError> {
         if let Some(identity) = find_system_identity(tx, vm_row).await? {
             delete_system_identity(tx, vm_row).await?;
-            tx.record_after_commit(
-                &self.inner.events,
-                FlowEvent {
-                    source: "msrp".into(),
-                    target: "entra".into(),
-                    step: None,
-                    correlation_id: correlation_id.to_owned(),
-                    summary: format!(
-                        "deleted service principal {} and its credentials with the \
-                         system-assigned identity of {}",
-                        identity.principal_id, identity.resource_id
-                    ),
-                },
+            self.record_directory_change(
+                tx,
+                None,
+                correlation_id,
+                format!(
+                    "deleted service principal {} and its credentials with the \
+                     system-assigned identity of {}",
+                    identity.principal_id, identity.resource_id
+                ),
             );
         }
         Ok(())

@@ -6,7 +6,7 @@
 //! Deleting one is a row delete: the schema removes its principal, credentials, certificates
 //! and every attachment. The caller re-syncs the agents of the VMs that carried it.
 
-use azsim_core::{FlowEvent, ResourceId};
+use azsim_core::ResourceId;
 use azsim_entra::directory::ManagedIdentityOwner;
 use azsim_store::identities::{
     IdentityKind, ManagedIdentity, attach_identity, delete_identity, detach_identity,
@@ -198,21 +198,17 @@ impl Msrp {
     ) -> Result<Vec<i64>, MsrpError> {
         let vm_rows = list_vms_carrying_identity(tx, identity.identity_row).await?;
         if delete_identity(tx, identity.identity_row).await? {
-            tx.record_after_commit(
-                &self.inner.events,
-                FlowEvent {
-                    source: "msrp".into(),
-                    target: "entra".into(),
-                    step: None,
-                    correlation_id: correlation_id.to_owned(),
-                    summary: format!(
-                        "deleted service principal {} and its credentials with the \
-                         user-assigned identity {}, detaching it from {} VM(s)",
-                        identity.principal_id,
-                        identity.resource_id,
-                        vm_rows.len()
-                    ),
-                },
+            self.record_directory_change(
+                tx,
+                None,
+                correlation_id,
+                format!(
+                    "deleted service principal {} and its credentials with the \
+                     user-assigned identity {}, detaching it from {} VM(s)",
+                    identity.principal_id,
+                    identity.resource_id,
+                    vm_rows.len()
+                ),
             );
         }
         Ok(vm_rows)

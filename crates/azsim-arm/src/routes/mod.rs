@@ -170,6 +170,25 @@ fn ok(body: serde_json::Value) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
+/// A PUT's answer: `201 Created` for a new resource, `200 OK` for a replaced one.
+fn put_answer(created: bool, body: serde_json::Value) -> Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// A DELETE's answer: `200 OK` when the resource existed, `204 No Content` when it did not.
+fn delete_answer(existed: bool) -> Response {
+    if existed {
+        StatusCode::OK.into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
 /// A list as ARM pages it: everything on one page, so no `nextLink`.
 fn list(items: Vec<serde_json::Value>) -> Response {
     ok(serde_json::json!({ "value": items }))

@@ -12,7 +12,7 @@ use crate::app::resource_group::{
 };
 use crate::error::ArmError;
 use crate::extract::ArmJson;
-use crate::routes::{Call, Target, list as list_response, ok};
+use crate::routes::{Call, Target, list as list_response, ok, put_answer};
 
 /// The type of resource groups, as written in bodies.
 const RESOURCE_GROUP_TYPE: &str = "Microsoft.Resources/resourceGroups";
@@ -38,16 +38,10 @@ pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, Ar
 async fn put(call: Call, name: &str) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<ResourceGroupPut>::from_body(call.body).await?;
     let upsert = resource_group_create_or_update(&call.state, &call.request, name, body).await?;
-    let status = if upsert.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        axum::Json(resource_group_json(&upsert.resource_group)),
-    )
-        .into_response())
+    Ok(put_answer(
+        upsert.created,
+        resource_group_json(&upsert.resource_group),
+    ))
 }
 
 /// `GET`

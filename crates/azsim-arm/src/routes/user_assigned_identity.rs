@@ -1,9 +1,9 @@
 //! Handlers of `.../providers/Microsoft.ManagedIdentity/userAssignedIdentities[/{name}]`.
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use azsim_core::ResourceId;
 use azsim_msrp::UserAssignedIdentity;
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Value, json};
 
 use crate::app::user_assigned_identity::{
@@ -15,7 +15,7 @@ use crate::app::user_assigned_identity::{
 use crate::error::ArmError;
 use crate::extract::ArmJson;
 use crate::kinds::USER_ASSIGNED_IDENTITY;
-use crate::routes::{Call, Target, list as list_response, ok};
+use crate::routes::{Call, Target, delete_answer, list as list_response, ok, put_answer};
 
 /// The handlers of the kind, by target and method.
 pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
@@ -37,12 +37,10 @@ async fn put(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<UserAssignedIdentityPut>::from_body(call.body).await?;
     let outcome =
         user_assigned_identity_create_or_update(&call.state, &call.request, id, body).await?;
-    let status = if outcome.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, axum::Json(identity_json(&outcome.identity))).into_response())
+    Ok(put_answer(
+        outcome.created,
+        identity_json(&outcome.identity),
+    ))
 }
 
 /// `GET`
@@ -61,12 +59,7 @@ async fn patch(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
 /// `DELETE`: 200 when the identity existed, 204 when it did not.
 async fn delete(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let existed = user_assigned_identity_delete(&call.state, &call.request, id).await?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::NO_CONTENT
-    };
-    Ok(status.into_response())
+    Ok(delete_answer(existed))
 }
 
 /// `GET` of a resource group's identities.

@@ -1,9 +1,9 @@
 //! Handlers of `.../providers/Microsoft.KeyVault/vaults[/{name}]`.
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use azsim_core::ResourceId;
 use azsim_store::vaults::Vault;
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 
 use crate::app::vault::{
@@ -13,7 +13,7 @@ use crate::app::vault::{
 use crate::error::ArmError;
 use crate::extract::ArmJson;
 use crate::kinds::VAULT;
-use crate::routes::{Call, Target, list as list_response, ok};
+use crate::routes::{Call, Target, delete_answer, list as list_response, ok, put_answer};
 
 /// The handlers of the kind, by target and method.
 pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
@@ -33,12 +33,7 @@ pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, Ar
 async fn put(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VaultPut>::from_body(call.body).await?;
     let outcome = vault_create_or_update(&call.state, &call.request, id, body).await?;
-    let status = if outcome.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, axum::Json(vault_json(&outcome.vault))).into_response())
+    Ok(put_answer(outcome.created, vault_json(&outcome.vault)))
 }
 
 /// `GET`
@@ -50,12 +45,7 @@ async fn get(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
 /// `DELETE`: 200 when the vault existed, 204 when it did not.
 async fn delete(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let existed = vault_delete(&call.state, &call.request, id).await?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::NO_CONTENT
-    };
-    Ok(status.into_response())
+    Ok(delete_answer(existed))
 }
 
 /// `GET` of a resource group's vaults.

@@ -1,8 +1,8 @@
 //! Handlers of `.../providers/Microsoft.Compute/virtualMachines[/{vm}]`.
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use azsim_core::ResourceId;
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
@@ -14,7 +14,7 @@ use crate::app::virtual_machine::{
 use crate::error::ArmError;
 use crate::extract::ArmJson;
 use crate::kinds::VIRTUAL_MACHINE;
-use crate::routes::{Call, Target, list as list_response, ok};
+use crate::routes::{Call, Target, delete_answer, list as list_response, ok, put_answer};
 
 /// The handlers of the kind, by target and method.
 pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, ArmError> {
@@ -35,12 +35,10 @@ pub(crate) async fn route(call: Call, target: Target<'_>) -> Result<Response, Ar
 async fn put(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let ArmJson(body) = ArmJson::<VirtualMachinePut>::from_body(call.body).await?;
     let outcome = virtual_machine_create_or_update(&call.state, &call.request, id, body).await?;
-    let status = if outcome.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, axum::Json(virtual_machine_json(&outcome.view))).into_response())
+    Ok(put_answer(
+        outcome.created,
+        virtual_machine_json(&outcome.view),
+    ))
 }
 
 /// `GET`
@@ -59,12 +57,7 @@ async fn patch(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
 /// `DELETE`: 200 when the VM existed, 204 when it did not.
 async fn delete(call: Call, id: &ResourceId) -> Result<Response, ArmError> {
     let existed = virtual_machine_delete(&call.state, &call.request, id).await?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::NO_CONTENT
-    };
-    Ok(status.into_response())
+    Ok(delete_answer(existed))
 }
 
 /// `GET` of a resource group's VMs.
