@@ -1,7 +1,7 @@
 //! Store look-ups every operation starts with: a connection, the path's resource group, and
 //! the checks ARM makes on a subscription id before it looks.
 
-use azsim_core::ResourceId;
+use azsim_core::{ResourceId, SubscriptionId};
 use azsim_store::resources::{self, ResourceGroup, Subscription};
 use azsim_store::{Connection, ReadConnection};
 
@@ -16,7 +16,7 @@ pub(crate) async fn acquire(state: &ArmState) -> Result<ReadConnection, ArmError
 /// Whether a subscription id has the form ARM accepts (a GUID); ARM checks the form before
 /// it looks the subscription up.
 pub(crate) fn is_subscription_id(subscription_id: &str) -> bool {
-    uuid::Uuid::try_parse(subscription_id).is_ok()
+    SubscriptionId::parse(subscription_id).is_ok()
 }
 
 /// The subscription `subscription_id`, if its id is well formed and it exists: the one read
