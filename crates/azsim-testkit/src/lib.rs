@@ -16,6 +16,8 @@
 //! - [`tokens`]: getting and verifying tokens.
 //! - [`authorization`]: role assignments.
 //! - [`vault`]: vaults and their secrets.
+//! - `FakeCloud::register_application_with_certificate`: applications with a certificate
+//!   credential, for client assertions.
 
 //!
 //! # Features
@@ -28,6 +30,8 @@ pub mod arm;
 pub mod authorization;
 #[cfg(feature = "cloud")]
 mod cloud;
+#[cfg(feature = "cloud")]
+mod credentials;
 pub mod fixtures;
 #[cfg(feature = "cloud")]
 pub mod imds;
