@@ -9,5 +9,6 @@
 // Test code: a failed unwrap is a failed case.
 #![allow(clippy::unwrap_used)]
 
+mod assertions;
 mod support;
 mod tokens;
