@@ -9,6 +9,8 @@
 // Test code: a failed unwrap is a failed case.
 #![allow(clippy::unwrap_used)]
 
+mod app_service;
 mod assertions;
+mod cross_vm;
 mod support;
 mod tokens;
