@@ -12,5 +12,6 @@
 mod app_service;
 mod assertions;
 mod cross_vm;
+mod rbac;
 mod support;
 mod tokens;
