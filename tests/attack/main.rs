@@ -12,6 +12,7 @@
 mod app_service;
 mod assertions;
 mod cross_vm;
+mod paths;
 mod rbac;
 mod support;
 mod tokens;
