@@ -11,6 +11,7 @@
 
 mod app_service;
 mod assertions;
+mod bodies;
 mod cross_vm;
 mod paths;
 mod rbac;
