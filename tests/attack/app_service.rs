@@ -7,7 +7,10 @@ use azsim_testkit::{ApiResponse, MANAGEMENT_RESOURCE};
 use crate::cross_vm::{VmScene, refused};
 
 async fn msi_token(scene: &VmScene, header: Option<&str>, client_id: Option<&str>) -> ApiResponse {
-    let mut query = vec![("api-version", "2019-08-01"), ("resource", MANAGEMENT_RESOURCE)];
+    let mut query = vec![
+        ("api-version", "2019-08-01"),
+        ("resource", MANAGEMENT_RESOURCE),
+    ];
     if let Some(client_id) = client_id {
         query.push(("client_id", client_id));
     }
@@ -52,7 +55,11 @@ fn agent_refuses_a_guessed_identity_header() {
 
 #[test]
 fn agent_refuses_the_app_service_endpoint_without_an_identity_header() {
-    refused(401, async |scene| msi_token(scene, None, None).await, header_refused);
+    refused(
+        401,
+        async |scene| msi_token(scene, None, None).await,
+        header_refused,
+    );
 }
 
 #[test]
@@ -60,7 +67,12 @@ fn agent_of_a_with_its_own_header_refuses_vm_bs_identity() {
     refused(
         400,
         async |scene| {
-            msi_token(scene, Some(&scene.header_a), Some(&scene.b_system.client_id)).await
+            msi_token(
+                scene,
+                Some(&scene.header_a),
+                Some(&scene.b_system.client_id),
+            )
+            .await
         },
         |response| {
             assert_eq!(

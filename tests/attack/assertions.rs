@@ -11,11 +11,10 @@ use azsim_testkit::fixtures::{Client, TestCertificate};
 use azsim_testkit::{ApiResponse, FOREIGN_TENANT_ID, FakeCloud, MANAGEMENT_RESOURCE};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
-use tokio::sync::OnceCell;
 
 use crate::support::forge::{self, Jwt};
 use crate::support::refusal::assert_aadsts;
-use crate::support::shared::{Turn, run};
+use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -23,7 +22,6 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 /// Two applications, each with a certificate credential and a client secret.
 struct AssertionScene {
     cloud: FakeCloud,
-    turn: Turn,
     app: Client,
     app_certificate: TestCertificate,
     other: Client,
@@ -34,11 +32,9 @@ impl AssertionScene {
     async fn build() -> AssertionScene {
         let cloud = FakeCloud::builder().with_foreign_tenant().start().await;
         let (app, app_certificate) = cloud.register_application_with_certificate("app").await;
-        let (other, other_certificate) =
-            cloud.register_application_with_certificate("other").await;
+        let (other, other_certificate) = cloud.register_application_with_certificate("other").await;
         let scene = AssertionScene {
             cloud,
-            turn: Turn::default(),
             app,
             app_certificate,
             other,
@@ -136,7 +132,17 @@ fn thumbprint_of(certificate: &TestCertificate) -> String {
         .sha256_base64url()
 }
 
-static SCENE: OnceCell<AssertionScene> = OnceCell::const_new();
+impl Scene for AssertionScene {
+    fn cloud(&self) -> &FakeCloud {
+        &self.cloud
+    }
+
+    fn into_cloud(self) -> FakeCloud {
+        self.cloud
+    }
+}
+
+static FAMILY: Family<AssertionScene> = Family::new(count_cases(include_str!("assertions.rs")));
 
 /// Runs `attack` against the token service on the shared scene and checks the refusal and
 /// that nothing changed (no token issued, no row written).
@@ -145,12 +151,12 @@ where
     F: AsyncFnOnce(&AssertionScene) -> ApiResponse,
 {
     run(async {
-        let scene = SCENE.get_or_init(AssertionScene::build).await;
-        let _turn = scene.turn.take().await;
+        let scene = FAMILY.turn(AssertionScene::build).await;
         let before = snapshot(&scene.cloud).await;
-        let response = attack(scene).await;
+        let response = attack(&scene).await;
         assert_aadsts(&response, status, error, aadsts);
         assert_unchanged(&scene.cloud, &before).await;
+        scene.finish().await;
     });
 }
 
@@ -234,7 +240,9 @@ fn token_service_refuses_an_assertion_whose_subject_is_not_its_issuer() {
     refused(401, "invalid_client", 50_048, async |scene| {
         let other = scene.other.client_id.clone();
         let mismatched = scene.assertion(|jwt| jwt.claims["sub"] = json!(other));
-        scene.post_assertion(&scene.app.client_id, &mismatched).await
+        scene
+            .post_assertion(&scene.app.client_id, &mismatched)
+            .await
     });
 }
 

@@ -6,10 +6,9 @@
 use azsim_testkit::authorization::roles;
 use azsim_testkit::{ARM_API_VERSION, ApiResponse, FakeCloud, MANAGEMENT_RESOURCE};
 use reqwest::header::CONTENT_TYPE;
-use tokio::sync::OnceCell;
 
 use crate::support::refusal::{assert_aadsts, assert_client_error, assert_refused};
-use crate::support::shared::{Turn, run};
+use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
 
 /// Ten megabytes: far beyond any honest request to these services.
@@ -18,7 +17,6 @@ const TEN_MEGABYTES: usize = 10 * 1024 * 1024;
 /// A group with a vault holding one secret, and the administrator's tokens.
 struct BodyScene {
     cloud: FakeCloud,
-    turn: Turn,
     vault_uri: String,
     admin_arm: String,
     admin_vault: String,
@@ -71,7 +69,6 @@ impl BodyScene {
             admin_arm: cloud.admin_token().await,
             admin_vault,
             vault_uri,
-            turn: Turn::default(),
             cloud,
         }
     }
@@ -81,24 +78,30 @@ impl BodyScene {
     async fn send(&self, target: Target, content_type: &str, body: Vec<u8>) -> Option<ApiResponse> {
         let cloud = &self.cloud;
         let request = match target {
-            Target::ResourceApi => cloud
-                .arm_request_builder(
-                    reqwest::Method::PUT,
-                    &format!(
-                        "{}?api-version={ARM_API_VERSION}",
-                        cloud.virtual_machine_id("rg", "vm-planted")
-                    ),
-                    Some(&self.admin_arm),
+            Target::ResourceApi => cloud.arm_request_builder(
+                reqwest::Method::PUT,
+                &format!(
+                    "{}?api-version={ARM_API_VERSION}",
+                    cloud.virtual_machine_id("rg", "vm-planted")
                 ),
+                Some(&self.admin_arm),
+            ),
             Target::TokenService => cloud
                 .http()
                 .post(cloud.token_endpoint_of(&cloud.tenant_id())),
             Target::Vault => cloud
                 .http()
-                .put(format!("{}secrets/db-password?api-version=7.5", self.vault_uri))
+                .put(format!(
+                    "{}secrets/db-password?api-version=7.5",
+                    self.vault_uri
+                ))
                 .bearer_auth(&self.admin_vault),
         };
-        let sent = request.header(CONTENT_TYPE, content_type).body(body).send().await;
+        let sent = request
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await;
         match sent {
             Ok(response) => Some(ApiResponse::read(response).await),
             Err(_) => None,
@@ -131,14 +134,23 @@ impl BodyScene {
     }
 }
 
-static SCENE: OnceCell<BodyScene> = OnceCell::const_new();
+impl Scene for BodyScene {
+    fn cloud(&self) -> &FakeCloud {
+        &self.cloud
+    }
+
+    fn into_cloud(self) -> FakeCloud {
+        self.cloud
+    }
+}
+
+static FAMILY: Family<BodyScene> = Family::new(count_cases(include_str!("bodies.rs")));
 
 /// Sends the hostile `body` to `target`, checks the answer, that nothing changed, and that
 /// the services still serve.
 fn refused(target: Target, content_type: &str, body: Vec<u8>, expected: Expected) {
     run(async {
-        let scene = SCENE.get_or_init(BodyScene::build).await;
-        let _turn = scene.turn.take().await;
+        let scene = FAMILY.turn(BodyScene::build).await;
         let before = snapshot(&scene.cloud).await;
         let response = scene.send(target, content_type, body).await;
         match (&response, expected) {
@@ -154,6 +166,7 @@ fn refused(target: Target, content_type: &str, body: Vec<u8>, expected: Expected
         }
         assert_unchanged(&scene.cloud, &before).await;
         scene.assert_healthy().await;
+        scene.finish().await;
     });
 }
 
@@ -265,8 +278,7 @@ fn token_service_refuses_a_json_body() {
     refused(
         Target::TokenService,
         JSON,
-        br#"{"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}"#
-            .to_vec(),
+        br#"{"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}"#.to_vec(),
         Expected::Aadsts("invalid_request", 900_144),
     );
 }
@@ -369,5 +381,10 @@ fn vault_refuses_a_megabyte_secret_value() {
     // Key Vault keeps secret values of at most 25 KB (MicrosoftDocs/azure-security-docs,
     // articles/key-vault/secrets/about-secrets.md); the refusal's code is not documented.
     let body = format!(r#"{{"value": "{}"}}"#, "v".repeat(1024 * 1024));
-    refused(Target::Vault, JSON, body.into_bytes(), Expected::RefusedOrCut);
+    refused(
+        Target::Vault,
+        JSON,
+        body.into_bytes(),
+        Expected::RefusedOrCut,
+    );
 }

@@ -9,16 +9,14 @@ use azsim_store::agent_secrets::find_identity_header;
 use azsim_store::identities::{ManagedIdentity, list_vm_identities};
 use azsim_store::resources::list_all_virtual_machines;
 use azsim_testkit::{ApiResponse, FakeCloud, MANAGEMENT_RESOURCE};
-use tokio::sync::OnceCell;
 
-use crate::support::shared::{Turn, run};
+use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
 
 /// VM A with its system identity; VM B with its own and the user-assigned `id-b`; `id-free`
 /// attached to no VM.
 pub(crate) struct VmScene {
     pub(crate) cloud: FakeCloud,
-    turn: Turn,
     pub(crate) agent_a: SocketAddr,
     /// B's system-assigned identity.
     pub(crate) b_system: ManagedIdentity,
@@ -41,7 +39,9 @@ impl VmScene {
             .put_user_assigned_identity("rg", "id-free")
             .await
             .assert_status(201);
-        let vm_a = cloud.put_virtual_machine("rg", "vm-a", "SystemAssigned").await;
+        let vm_a = cloud
+            .put_virtual_machine("rg", "vm-a", "SystemAssigned")
+            .await;
         vm_a.assert_status(201);
         cloud
             .put_virtual_machine_with_identities(
@@ -89,7 +89,6 @@ impl VmScene {
             id_b: named("id-b"),
             id_free: named("id-free"),
             cloud,
-            turn: Turn::default(),
             agent_a,
             b_system,
             header_a,
@@ -123,7 +122,19 @@ impl VmScene {
     }
 }
 
-static SCENE: OnceCell<VmScene> = OnceCell::const_new();
+impl Scene for VmScene {
+    fn cloud(&self) -> &FakeCloud {
+        &self.cloud
+    }
+
+    fn into_cloud(self) -> FakeCloud {
+        self.cloud
+    }
+}
+
+static FAMILY: Family<VmScene> = Family::new(
+    count_cases(include_str!("cross_vm.rs")) + count_cases(include_str!("app_service.rs")),
+);
 
 /// Runs `attack` on the shared scene; checks that it is refused with `status` and that
 /// nothing changed (no token issued). Returns the refusal for a closer look.
@@ -132,14 +143,18 @@ where
     F: AsyncFnOnce(&VmScene) -> ApiResponse,
 {
     run(async {
-        let scene = SCENE.get_or_init(VmScene::build).await;
-        let _turn = scene.turn.take().await;
+        let scene = FAMILY.turn(VmScene::build).await;
         let before = snapshot(&scene.cloud).await;
-        let response = attack(scene).await;
+        let response = attack(&scene).await;
         assert_eq!(response.status.as_u16(), status, "{}", response.text);
-        assert!(response.body.get("access_token").is_none(), "{}", response.text);
+        assert!(
+            response.body.get("access_token").is_none(),
+            "{}",
+            response.text
+        );
         check(&response);
         assert_unchanged(&scene.cloud, &before).await;
+        scene.finish().await;
     });
 }
 
@@ -160,7 +175,12 @@ async fn select(scene: &VmScene, selector: &str, value: &str) -> ApiResponse {
 
 #[track_caller]
 fn identity_not_found(response: &ApiResponse) {
-    assert_eq!(response.str_at("/error"), "invalid_request", "{}", response.text);
+    assert_eq!(
+        response.str_at("/error"),
+        "invalid_request",
+        "{}",
+        response.text
+    );
     assert_eq!(response.str_at("/error_description"), "Identity not found");
 }
 
@@ -235,7 +255,10 @@ fn agent_refuses_a_token_request_without_the_metadata_header() {
             scene
                 .ask_a(
                     "/metadata/identity/oauth2/token",
-                    &[("api-version", "2018-02-01"), ("resource", MANAGEMENT_RESOURCE)],
+                    &[
+                        ("api-version", "2018-02-01"),
+                        ("resource", MANAGEMENT_RESOURCE),
+                    ],
                     &[],
                 )
                 .await
@@ -258,7 +281,10 @@ fn agent_refuses_a_token_request_that_came_through_a_proxy() {
             scene
                 .ask_a(
                     "/metadata/identity/oauth2/token",
-                    &[("api-version", "2018-02-01"), ("resource", MANAGEMENT_RESOURCE)],
+                    &[
+                        ("api-version", "2018-02-01"),
+                        ("resource", MANAGEMENT_RESOURCE),
+                    ],
                     &[("Metadata", "true"), ("X-Forwarded-For", "203.0.113.7")],
                 )
                 .await

@@ -14,9 +14,8 @@ use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::OnceCell;
 
-use crate::support::shared::{Turn, run};
+use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_same, snapshot};
 
 const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
@@ -25,7 +24,6 @@ const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 /// Contributor on `vm-a`, one with Contributor on `id-a`.
 struct PathScene {
     cloud: FakeCloud,
-    turn: Turn,
     on_vm_a: String,
     on_id_a: String,
     admin: String,
@@ -50,7 +48,6 @@ impl PathScene {
         let scene = PathScene {
             admin: cloud.admin_token().await,
             cloud,
-            turn: Turn::default(),
             on_vm_a,
             on_id_a,
         };
@@ -134,7 +131,17 @@ fn vm_body() -> Value {
     })
 }
 
-static SCENE: OnceCell<PathScene> = OnceCell::const_new();
+impl Scene for PathScene {
+    fn cloud(&self) -> &FakeCloud {
+        &self.cloud
+    }
+
+    fn into_cloud(self) -> FakeCloud {
+        self.cloud
+    }
+}
+
+static FAMILY: Family<PathScene> = Family::new(count_cases(include_str!("paths.rs")));
 
 /// Runs `attack` on the shared scene; checks it got a 4xx and that nothing changed.
 fn refused<F>(attack: F)
@@ -142,18 +149,22 @@ where
     F: AsyncFnOnce(&PathScene) -> StatusCode,
 {
     run(async {
-        let scene = SCENE.get_or_init(PathScene::build).await;
-        let _turn = scene.turn.take().await;
+        let scene = FAMILY.turn(PathScene::build).await;
         let before = snapshot(&scene.cloud).await;
-        let status = attack(scene).await;
+        let status = attack(&scene).await;
         let after = snapshot(&scene.cloud).await;
         // Both are reported together: a wrong status says nothing of what was written.
         assert!(
             status.is_client_error() && after == before,
             "expected a 4xx refusal and no change; got {status}, and the cloud {}",
-            if after == before { "unchanged" } else { "changed" }
+            if after == before {
+                "unchanged"
+            } else {
+                "changed"
+            }
         );
         assert_same(&before, &after);
+        scene.finish().await;
     });
 }
 
@@ -220,9 +231,7 @@ fn contributor_on_vm_a_cannot_reach_another_group_through_raw_dot_dot_segments()
 
 #[test]
 fn contributor_on_id_a_cannot_create_id_a_slash_child_through_percent_2f() {
-    refused(async |scene| {
-        status_of(&scene.put_identity(&scene.on_id_a, "id-a%2Fchild").await)
-    });
+    refused(async |scene| status_of(&scene.put_identity(&scene.on_id_a, "id-a%2Fchild").await));
 }
 
 #[test]
@@ -232,9 +241,7 @@ fn administrator_cannot_create_a_vm_with_a_1001_character_name() {
 
 #[test]
 fn administrator_cannot_create_an_identity_with_a_1001_character_name() {
-    refused(async |scene| {
-        status_of(&scene.put_identity(&scene.admin, &"i".repeat(1001)).await)
-    });
+    refused(async |scene| status_of(&scene.put_identity(&scene.admin, &"i".repeat(1001)).await));
 }
 
 #[test]

@@ -12,10 +12,9 @@ use azsim_testkit::{
 };
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::sync::OnceCell;
 
 use crate::support::refusal::assert_refused;
-use crate::support::shared::{Turn, run};
+use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
 
 /// Contributor, as Azure defines it (everything but `Microsoft.Authorization/*/Write` and a
@@ -35,7 +34,6 @@ struct Grantee {
 /// in `rg2`; vault `kv-rbac` in `rg1` with secrets `db` and `db-password`; one principal per grant.
 struct RbacScene {
     cloud: FakeCloud,
-    turn: Turn,
     vault_uri: String,
     contributor_on_subscription: Grantee,
     contributor_on_rg1: Grantee,
@@ -93,7 +91,6 @@ impl RbacScene {
             reader_on_rg1: grantee(&cloud, &rg1, roles::READER).await,
             secrets_user_on_db: grantee(&cloud, &db, roles::KEY_VAULT_SECRETS_USER).await,
             vault_uri,
-            turn: Turn::default(),
             cloud,
         };
         scene.check_every_grant_works().await;
@@ -156,7 +153,12 @@ impl RbacScene {
 
     async fn put_vm(&self, grantee: &Grantee, path: &str) -> ApiResponse {
         self.cloud
-            .arm_request(Method::PUT, path, Some(&grantee.arm_token), Some(&vm_body()))
+            .arm_request(
+                Method::PUT,
+                path,
+                Some(&grantee.arm_token),
+                Some(&vm_body()),
+            )
             .await
     }
 
@@ -193,7 +195,17 @@ fn vm_body() -> Value {
     })
 }
 
-static SCENE: OnceCell<RbacScene> = OnceCell::const_new();
+impl Scene for RbacScene {
+    fn cloud(&self) -> &FakeCloud {
+        &self.cloud
+    }
+
+    fn into_cloud(self) -> FakeCloud {
+        self.cloud
+    }
+}
+
+static FAMILY: Family<RbacScene> = Family::new(count_cases(include_str!("rbac.rs")));
 
 /// Runs `attack` on the shared scene; checks the refusal and that nothing changed.
 fn refused<F>(status: u16, code: &str, attack: F)
@@ -201,12 +213,12 @@ where
     F: AsyncFnOnce(&RbacScene) -> ApiResponse,
 {
     run(async {
-        let scene = SCENE.get_or_init(RbacScene::build).await;
-        let _turn = scene.turn.take().await;
+        let scene = FAMILY.turn(RbacScene::build).await;
         let before = snapshot(&scene.cloud).await;
-        let response = attack(scene).await;
+        let response = attack(&scene).await;
         assert_refused(&response, status, code);
         assert_unchanged(&scene.cloud, &before).await;
+        scene.finish().await;
     });
 }
 
@@ -241,7 +253,9 @@ fn contributor_on_a_group_cannot_grant_itself_owner_of_the_group() {
 fn owner_of_a_vm_cannot_grant_a_role_on_the_vms_group() {
     forbidden(async |scene| {
         let scope = scene.cloud.resource_group_id("rg1");
-        scene.grant_owner_to_self(&scene.owner_on_vm_a, &scope).await
+        scene
+            .grant_owner_to_self(&scene.owner_on_vm_a, &scope)
+            .await
     });
 }
 
@@ -249,7 +263,9 @@ fn owner_of_a_vm_cannot_grant_a_role_on_the_vms_group() {
 fn owner_of_vm_a_cannot_grant_a_role_on_vm_ab() {
     forbidden(async |scene| {
         let scope = scene.cloud.virtual_machine_id("rg1", "vm-ab");
-        scene.grant_owner_to_self(&scene.owner_on_vm_a, &scope).await
+        scene
+            .grant_owner_to_self(&scene.owner_on_vm_a, &scope)
+            .await
     });
 }
 
@@ -425,7 +441,11 @@ fn contributor_on_a_group_cannot_read_secrets_of_a_vault_in_it() {
     refused(403, "Forbidden", async |scene| {
         scene
             .cloud
-            .get_secret(&scene.vault_uri, "db", &scene.contributor_on_rg1.vault_token)
+            .get_secret(
+                &scene.vault_uri,
+                "db",
+                &scene.contributor_on_rg1.vault_token,
+            )
             .await
     });
 }

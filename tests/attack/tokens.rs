@@ -12,11 +12,10 @@ use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::Method;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
-use tokio::sync::OnceCell;
 
 use crate::support::forge::{self, Jwt};
 use crate::support::refusal::assert_refused;
-use crate::support::shared::{Turn, run};
+use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
 
 /// The two protected services.
@@ -30,7 +29,6 @@ enum Service {
 /// the tokens of an application with no role, and of an application in a foreign tenant.
 struct TokenScene {
     cloud: FakeCloud,
-    turn: Turn,
     vault_uri: String,
     admin_arm: String,
     admin_vault: String,
@@ -79,7 +77,6 @@ impl TokenScene {
             admin_vault,
             admin_object_id,
             vault_uri,
-            turn: Turn::default(),
             cloud,
         }
     }
@@ -148,23 +145,33 @@ impl TokenScene {
     }
 }
 
-static SCENE: OnceCell<TokenScene> = OnceCell::const_new();
+impl Scene for TokenScene {
+    fn cloud(&self) -> &FakeCloud {
+        &self.cloud
+    }
+
+    fn into_cloud(self) -> FakeCloud {
+        self.cloud
+    }
+}
+
+static FAMILY: Family<TokenScene> = Family::new(count_cases(include_str!("tokens.rs")));
 
 /// Sends the `Authorization` values `attack` makes to `service`, and checks the refusal
 /// (401 and `code`: the resource API's code, or Key Vault's `Unauthorized`) and that
 /// nothing changed.
 fn refused(service: Service, code: &str, attack: fn(&TokenScene, Service) -> Vec<String>) {
     run(async {
-        let scene = SCENE.get_or_init(TokenScene::build).await;
-        let _turn = scene.turn.take().await;
+        let scene = FAMILY.turn(TokenScene::build).await;
         let before = snapshot(&scene.cloud).await;
-        let response = scene.write(service, &attack(scene, service)).await;
+        let response = scene.write(service, &attack(&scene, service)).await;
         let expected = match service {
             Service::ResourceApi => code,
             Service::Vault => "Unauthorized",
         };
         assert_refused(&response, 401, expected);
         assert_unchanged(&scene.cloud, &before).await;
+        scene.finish().await;
     });
 }
 
@@ -369,7 +376,11 @@ fn vault_refuses_a_real_signature_over_a_foreign_issuer() {
 
 #[test]
 fn resource_api_refuses_a_truncated_token() {
-    refused(Service::ResourceApi, "InvalidAuthenticationToken", truncated);
+    refused(
+        Service::ResourceApi,
+        "InvalidAuthenticationToken",
+        truncated,
+    );
 }
 
 #[test]

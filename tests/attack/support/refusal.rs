@@ -22,7 +22,10 @@ pub(crate) fn assert_aadsts(response: &ApiResponse, status: u16, error: &str, aa
         (
             response.status.as_u16(),
             response.str_at("/error"),
-            response.body.pointer("/error_codes/0").and_then(serde_json::Value::as_u64),
+            response
+                .body
+                .pointer("/error_codes/0")
+                .and_then(serde_json::Value::as_u64),
         ),
         (status, error, Some(aadsts)),
         "expected {status} {error} AADSTS{aadsts}; body: {}",

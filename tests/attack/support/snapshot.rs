@@ -23,11 +23,19 @@ pub(crate) async fn snapshot(cloud: &FakeCloud) -> Snapshot {
         .filter(|event| event.target == "entra" && event.summary.starts_with("issued a token"))
         .count();
     let mut rows = Vec::new();
-    let mut conn = cloud.cloud().store().read().await.expect("a store connection");
+    let mut conn = cloud
+        .cloud()
+        .store()
+        .read()
+        .await
+        .expect("a store connection");
     for subscription in resources::list_subscriptions(&mut conn).await.unwrap() {
         let id = subscription.subscription_id.clone();
         rows.push(format!("{subscription:?}"));
-        for group in resources::list_resource_groups(&mut conn, &id).await.unwrap() {
+        for group in resources::list_resource_groups(&mut conn, &id)
+            .await
+            .unwrap()
+        {
             rows.push(format!("{group:?}"));
         }
         for identity in identities::list_user_assigned_identities_in_subscription(&mut conn, &id)
@@ -37,13 +45,22 @@ pub(crate) async fn snapshot(cloud: &FakeCloud) -> Snapshot {
             rows.push(format!("{identity:?}"));
         }
     }
-    for vm in resources::list_all_virtual_machines(&mut conn).await.unwrap() {
+    for vm in resources::list_all_virtual_machines(&mut conn)
+        .await
+        .unwrap()
+    {
         let row = vm.vm_row;
         rows.push(format!("{vm:?}"));
-        for identity in identities::list_vm_identities(&mut conn, row).await.unwrap() {
+        for identity in identities::list_vm_identities(&mut conn, row)
+            .await
+            .unwrap()
+        {
             rows.push(format!("vm {row} carries {identity:?}"));
         }
-        for identity in identities::list_attached_identities(&mut conn, row).await.unwrap() {
+        for identity in identities::list_attached_identities(&mut conn, row)
+            .await
+            .unwrap()
+        {
             rows.push(format!("vm {row} attached {identity:?}"));
         }
     }
@@ -56,7 +73,9 @@ pub(crate) async fn snapshot(cloud: &FakeCloud) -> Snapshot {
     }
     rows.push(format!(
         "{} role assignments",
-        role_assignments::count_role_assignments(&mut conn).await.unwrap()
+        role_assignments::count_role_assignments(&mut conn)
+            .await
+            .unwrap()
     ));
     for vault in vaults::list_all_vaults(&mut conn).await.unwrap() {
         let row = vault.vault_row;
