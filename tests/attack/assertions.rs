@@ -100,6 +100,29 @@ impl AssertionScene {
         ApiResponse::read(response).await
     }
 
+    /// A client-secret request to the v1 endpoint of `tenant_id`
+    /// (`/{tenant}/oauth2/token`, with `resource`).
+    async fn post_v1_secret(&self, tenant_id: &str, client: &Client) -> ApiResponse {
+        let url = format!(
+            "{}/{tenant_id}/oauth2/token",
+            self.cloud.cloud().endpoints().authority_host
+        );
+        let response = self
+            .cloud
+            .http()
+            .post(url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client.client_id.as_str()),
+                ("client_secret", client.secret.as_str()),
+                ("resource", MANAGEMENT_RESOURCE),
+            ])
+            .send()
+            .await
+            .expect("the token service answers");
+        ApiResponse::read(response).await
+    }
+
     async fn post_assertion(&self, client_id: &str, assertion: &str) -> ApiResponse {
         self.post(
             &self.cloud.tenant_id(),
@@ -327,6 +350,23 @@ fn token_service_refuses_a_client_of_this_tenant_at_the_foreign_tenants_endpoint
                     ("client_secret", &scene.app.secret),
                 ],
             )
+            .await
+    });
+}
+
+#[test]
+fn token_service_refuses_a_client_of_this_tenant_at_the_foreign_tenants_v1_endpoint() {
+    refused(400, "unauthorized_client", 700_016, async |scene| {
+        scene.post_v1_secret(FOREIGN_TENANT_ID, &scene.app).await
+    });
+}
+
+#[test]
+fn token_service_refuses_a_foreign_client_at_this_tenants_v1_endpoint() {
+    refused(400, "unauthorized_client", 700_016, async |scene| {
+        let foreign = scene.cloud.foreign_client().clone();
+        scene
+            .post_v1_secret(&scene.cloud.tenant_id(), &foreign)
             .await
     });
 }

@@ -136,8 +136,8 @@ static FAMILY: Family<VmScene> = Family::new(
     count_cases(include_str!("cross_vm.rs")) + count_cases(include_str!("app_service.rs")),
 );
 
-/// Runs `attack` on the shared scene; checks that it is refused with `status` and that
-/// nothing changed (no token issued). Returns the refusal for a closer look.
+/// Runs `attack` on the shared scene; checks that it is refused with `status`, passes the
+/// refusal to `check` for its body, and checks that nothing changed (no token issued).
 pub(crate) fn refused<F>(status: u16, attack: F, check: impl FnOnce(&ApiResponse))
 where
     F: AsyncFnOnce(&VmScene) -> ApiResponse,

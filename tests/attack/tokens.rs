@@ -157,19 +157,27 @@ impl Scene for TokenScene {
 
 static FAMILY: Family<TokenScene> = Family::new(count_cases(include_str!("tokens.rs")));
 
-/// Sends the `Authorization` values `attack` makes to `service`, and checks the refusal
-/// (401 and `code`: the resource API's code, or Key Vault's `Unauthorized`) and that
-/// nothing changed.
-fn refused(service: Service, code: &str, attack: fn(&TokenScene, Service) -> Vec<String>) {
+/// What an attack sends: the `Authorization` header values, in order.
+type Attack = fn(&TokenScene, Service) -> Vec<String>;
+
+/// Sends what `attack` makes to the resource API, and checks the refusal (401 and ARM's
+/// `code`) and that nothing changed.
+fn refused_at_resource_api(code: &str, attack: Attack) {
+    refused(Service::ResourceApi, code, attack);
+}
+
+/// Sends what `attack` makes to the vault, and checks Key Vault's refusal (401
+/// `Unauthorized`, whatever the reason, as Key Vault answers) and that nothing changed.
+fn refused_at_vault(attack: Attack) {
+    refused(Service::Vault, "Unauthorized", attack);
+}
+
+fn refused(service: Service, code: &str, attack: Attack) {
     run(async {
         let scene = FAMILY.turn(TokenScene::build).await;
         let before = snapshot(&scene.cloud).await;
         let response = scene.write(service, &attack(&scene, service)).await;
-        let expected = match service {
-            Service::ResourceApi => code,
-            Service::Vault => "Unauthorized",
-        };
-        assert_refused(&response, 401, expected);
+        assert_refused(&response, 401, code);
         assert_unchanged(&scene.cloud, &before).await;
         scene.finish().await;
     });
@@ -258,46 +266,37 @@ fn two_authorization_headers(scene: &TokenScene, service: Service) -> Vec<String
 
 #[test]
 fn resource_api_refuses_a_token_re_signed_with_a_fresh_key_under_the_real_kid() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationToken",
-        re_signed_with_a_fresh_key,
-    );
+    refused_at_resource_api("InvalidAuthenticationToken", re_signed_with_a_fresh_key);
 }
 
 #[test]
 fn vault_refuses_a_token_re_signed_with_a_fresh_key_under_the_real_kid() {
-    refused(Service::Vault, "", re_signed_with_a_fresh_key);
+    refused_at_vault(re_signed_with_a_fresh_key);
 }
 
 #[test]
 fn resource_api_refuses_a_token_whose_oid_was_changed_after_signing() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationToken",
-        claim_altered_signature_kept,
-    );
+    refused_at_resource_api("InvalidAuthenticationToken", claim_altered_signature_kept);
 }
 
 #[test]
 fn vault_refuses_a_token_whose_oid_was_changed_after_signing() {
-    refused(Service::Vault, "", claim_altered_signature_kept);
+    refused_at_vault(claim_altered_signature_kept);
 }
 
 #[test]
 fn resource_api_refuses_an_alg_none_token() {
-    refused(Service::ResourceApi, "InvalidAuthenticationToken", alg_none);
+    refused_at_resource_api("InvalidAuthenticationToken", alg_none);
 }
 
 #[test]
 fn vault_refuses_an_alg_none_token() {
-    refused(Service::Vault, "", alg_none);
+    refused_at_vault(alg_none);
 }
 
 #[test]
 fn resource_api_refuses_an_hs256_token_keyed_with_the_public_signing_key() {
-    refused(
-        Service::ResourceApi,
+    refused_at_resource_api(
         "InvalidAuthenticationToken",
         hs256_keyed_with_the_public_key,
     );
@@ -305,65 +304,52 @@ fn resource_api_refuses_an_hs256_token_keyed_with_the_public_signing_key() {
 
 #[test]
 fn vault_refuses_an_hs256_token_keyed_with_the_public_signing_key() {
-    refused(Service::Vault, "", hs256_keyed_with_the_public_key);
+    refused_at_vault(hs256_keyed_with_the_public_key);
 }
 
 #[test]
 fn resource_api_refuses_an_expired_token_signed_with_the_real_key() {
-    refused(Service::ResourceApi, "ExpiredAuthenticationToken", expired);
+    refused_at_resource_api("ExpiredAuthenticationToken", expired);
 }
 
 #[test]
 fn vault_refuses_an_expired_token_signed_with_the_real_key() {
-    refused(Service::Vault, "", expired);
+    refused_at_vault(expired);
 }
 
 #[test]
 fn resource_api_refuses_a_not_yet_valid_token_signed_with_the_real_key() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationToken",
-        not_yet_valid,
-    );
+    refused_at_resource_api("InvalidAuthenticationToken", not_yet_valid);
 }
 
 #[test]
 fn vault_refuses_a_not_yet_valid_token_signed_with_the_real_key() {
-    refused(Service::Vault, "", not_yet_valid);
+    refused_at_vault(not_yet_valid);
 }
 
 #[test]
 fn resource_api_refuses_a_vault_token() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationTokenAudience",
-        for_the_other_audience,
-    );
+    refused_at_resource_api("InvalidAuthenticationTokenAudience", for_the_other_audience);
 }
 
 #[test]
 fn vault_refuses_a_resource_api_token() {
-    refused(Service::Vault, "", for_the_other_audience);
+    refused_at_vault(for_the_other_audience);
 }
 
 #[test]
 fn resource_api_refuses_a_token_of_a_foreign_tenant() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationTokenTenant",
-        from_a_foreign_tenant,
-    );
+    refused_at_resource_api("InvalidAuthenticationTokenTenant", from_a_foreign_tenant);
 }
 
 #[test]
 fn vault_refuses_a_token_of_a_foreign_tenant() {
-    refused(Service::Vault, "", from_a_foreign_tenant);
+    refused_at_vault(from_a_foreign_tenant);
 }
 
 #[test]
 fn resource_api_refuses_a_real_signature_over_a_foreign_issuer() {
-    refused(
-        Service::ResourceApi,
+    refused_at_resource_api(
         "InvalidAuthenticationTokenTenant",
         claiming_a_foreign_issuer,
     );
@@ -371,37 +357,32 @@ fn resource_api_refuses_a_real_signature_over_a_foreign_issuer() {
 
 #[test]
 fn vault_refuses_a_real_signature_over_a_foreign_issuer() {
-    refused(Service::Vault, "", claiming_a_foreign_issuer);
+    refused_at_vault(claiming_a_foreign_issuer);
 }
 
 #[test]
 fn resource_api_refuses_a_truncated_token() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationToken",
-        truncated,
-    );
+    refused_at_resource_api("InvalidAuthenticationToken", truncated);
 }
 
 #[test]
 fn vault_refuses_a_truncated_token() {
-    refused(Service::Vault, "", truncated);
+    refused_at_vault(truncated);
 }
 
 #[test]
 fn resource_api_refuses_a_garbage_token() {
-    refused(Service::ResourceApi, "InvalidAuthenticationToken", garbage);
+    refused_at_resource_api("InvalidAuthenticationToken", garbage);
 }
 
 #[test]
 fn vault_refuses_a_garbage_token() {
-    refused(Service::Vault, "", garbage);
+    refused_at_vault(garbage);
 }
 
 #[test]
 fn resource_api_refuses_a_valid_token_without_the_bearer_scheme() {
-    refused(
-        Service::ResourceApi,
+    refused_at_resource_api(
         "AuthenticationFailedInvalidHeader",
         without_the_bearer_scheme,
     );
@@ -409,19 +390,15 @@ fn resource_api_refuses_a_valid_token_without_the_bearer_scheme() {
 
 #[test]
 fn vault_refuses_a_valid_token_without_the_bearer_scheme() {
-    refused(Service::Vault, "", without_the_bearer_scheme);
+    refused_at_vault(without_the_bearer_scheme);
 }
 
 #[test]
 fn resource_api_refuses_a_garbage_authorization_header_before_a_valid_one() {
-    refused(
-        Service::ResourceApi,
-        "InvalidAuthenticationToken",
-        two_authorization_headers,
-    );
+    refused_at_resource_api("InvalidAuthenticationToken", two_authorization_headers);
 }
 
 #[test]
 fn vault_refuses_a_garbage_authorization_header_before_a_valid_one() {
-    refused(Service::Vault, "", two_authorization_headers);
+    refused_at_vault(two_authorization_headers);
 }
