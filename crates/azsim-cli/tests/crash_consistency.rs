@@ -791,14 +791,17 @@ fn summarise(ops: &[Op], storm_length: Duration, observed: &BTreeMap<Key, Observ
         .iter()
         .filter(|op| matches!(op.outcome, Outcome::Refused(_)))
         .count();
-    let unknown: Vec<&str> = ops
+    let unknown = ops
+        .iter()
+        .filter(|op| matches!(op.outcome, Outcome::Unknown(_)))
+        .count();
+    let server_errors: Vec<String> = ops
         .iter()
         .filter_map(|op| match &op.outcome {
-            Outcome::Unknown(why) => Some(why.as_str()),
+            Outcome::Unknown(why) if why.starts_with('5') => Some(format!("{:?}: {why}", op.key)),
             _ => None,
         })
         .collect();
-    let server_errors: Vec<&&str> = unknown.iter().filter(|why| why.starts_with('5')).collect();
     let present = observed
         .values()
         .filter(|seen| seen.state != State::Absent)
@@ -808,7 +811,7 @@ fn summarise(ops: &[Op], storm_length: Duration, observed: &BTreeMap<Key, Observ
          {refused_count} refused {refused:?}, {} unanswered ({} of them 5xx{}); \
          {present} of {} resources present after the restart",
         ops.len(),
-        unknown.len(),
+        unknown,
         server_errors.len(),
         server_errors
             .first()
