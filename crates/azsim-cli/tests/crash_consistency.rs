@@ -68,7 +68,11 @@ const MANAGEMENT: &str = "https://management.azure.com/";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9_and_the_store_stays_consistent() {
     let trials = std::env::var("AZSIM_CRASH_TRIALS")
-        .map(|value| value.parse::<u64>().expect("AZSIM_CRASH_TRIALS is a number"))
+        .map(|value| {
+            value
+                .parse::<u64>()
+                .expect("AZSIM_CRASH_TRIALS is a number")
+        })
         .unwrap_or(DEFAULT_TRIALS);
     let first_seed = std::env::var("AZSIM_CRASH_SEED")
         .map(|value| value.parse::<u64>().expect("AZSIM_CRASH_SEED is a number"))
@@ -99,10 +103,35 @@ async fn acknowledged_writes_survive_kill_9_and_the_store_stays_consistent() {
     }
 }
 
+/// A write is answered with what happened to it: a committed write is never answered 5xx. Runs
+/// one storm (and kill) and looks at the answers given before the kill.
+///
+/// Ignored because it fails: a VM write commits, then `Msrp::sync_vm_agent` (after the commit)
+/// stores the VM's agent identity header; when a concurrent delete of that VM commits in
+/// between, the insert into `agent_secrets` fails (FOREIGN KEY constraint failed) and the PUT
+/// that did commit is answered 500. Run it with `--ignored` once agents are started and stopped
+/// by the transaction that changed their VM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails until a VM write no longer syncs the agent of a VM deleted meanwhile"]
+async fn no_write_is_answered_with_a_server_error_during_the_storm() {
+    let seed = std::env::var("AZSIM_CRASH_SEED")
+        .map(|value| value.parse::<u64>().expect("AZSIM_CRASH_SEED is a number"))
+        .unwrap_or_else(|_| rand::random::<u64>() >> 12);
+    let report = run_trial(Path::new(env!("CARGO_BIN_EXE_azsim")), seed).await;
+    assert!(
+        report.server_errors.is_empty(),
+        "seed {seed}: {} answers were 5xx before the kill, the first: {}",
+        report.server_errors.len(),
+        report.server_errors[0]
+    );
+}
+
 /// What one trial saw.
 struct TrialReport {
     summary: String,
     failures: Vec<String>,
+    /// The 5xx answers before the kill, with the resource each was about.
+    server_errors: Vec<String>,
     log: String,
 }
 
@@ -147,11 +176,18 @@ async fn run_trial(binary: &Path, seed: u64) -> TrialReport {
     let observed = admin.observe(&fixed).await;
     failures.extend(admin.fixed_resources_failures(&fixed).await);
     failures.extend(durability_failures(&ops, &observed));
-    failures.extend(agent_failures(&admin, cloud.data_dir(), &observed).await);
+    let agents = agent_failures(&admin, cloud.data_dir(), &observed).await;
+    failures.extend(agents.failures.iter().cloned());
 
     TrialReport {
-        summary: summarise(&ops, storm_length, &observed),
+        summary: format!(
+            "{}; {} agent tokens checked, {} of them by client_id",
+            summarise(&ops, storm_length, &observed),
+            agents.tokens,
+            agents.by_client_id
+        ),
         failures,
+        server_errors: server_errors(&ops),
         log: cloud.log(),
     }
 }
@@ -233,7 +269,10 @@ struct Fixed {
 
 impl Fixed {
     fn group_id(&self) -> String {
-        format!("/subscriptions/{}/resourceGroups/{GROUP}", self.subscription_id)
+        format!(
+            "/subscriptions/{}/resourceGroups/{GROUP}",
+            self.subscription_id
+        )
     }
 
     fn vm_id(&self, index: usize) -> String {
@@ -251,7 +290,10 @@ impl Fixed {
     }
 
     fn vault_id(&self) -> String {
-        format!("{}/providers/Microsoft.KeyVault/vaults/{VAULT}", self.group_id())
+        format!(
+            "{}/providers/Microsoft.KeyVault/vaults/{VAULT}",
+            self.group_id()
+        )
     }
 
     fn assignment_id(&self, index: usize) -> String {
@@ -288,9 +330,9 @@ impl Writer {
             let (key, effect, request) = self.pick(&mut rng, token);
             let started = Instant::now();
             let outcome = match request.send().await {
-                Ok(response) if response.status().is_success() => Outcome::Acknowledged {
-                    at: Instant::now(),
-                },
+                Ok(response) if response.status().is_success() => {
+                    Outcome::Acknowledged { at: Instant::now() }
+                }
                 Ok(response) if response.status().is_client_error() => {
                     Outcome::Refused(response.status().as_u16())
                 }
@@ -412,7 +454,11 @@ impl Writer {
                 (
                     Key::Assignment(index),
                     State::Absent,
-                    admin.arm(Method::DELETE, &fixed.assignment_id(index), AUTHORIZATION_API),
+                    admin.arm(
+                        Method::DELETE,
+                        &fixed.assignment_id(index),
+                        AUTHORIZATION_API,
+                    ),
                 )
             }
         }
@@ -695,8 +741,10 @@ async fn agent_failures(
     admin: &Admin,
     data_dir: &Path,
     observed: &BTreeMap<Key, Observed>,
-) -> Vec<String> {
+) -> AgentChecks {
     let mut failures = Vec::new();
+    let mut by_client_id = 0;
+    let mut tokens = 0;
     let mut addresses: BTreeMap<String, usize> = BTreeMap::new();
     for (key, seen) in observed {
         let (Key::Vm(index), State::Present(_)) = (key, &seen.state) else {
@@ -764,6 +812,8 @@ async fn agent_failures(
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
+            tokens += 1;
+            by_client_id += usize::from(client_id.is_some());
             if !mirid.eq_ignore_ascii_case(&resource_id) {
                 failures.push(format!(
                     "{vm_name}'s agent at {host}, {selector}: a token for {mirid}, not \
@@ -772,7 +822,18 @@ async fn agent_failures(
             }
         }
     }
-    failures
+    AgentChecks {
+        failures,
+        tokens,
+        by_client_id,
+    }
+}
+
+/// What the agent checks did: the tokens they got, how many by `client_id`, what was wrong.
+struct AgentChecks {
+    failures: Vec<String>,
+    tokens: usize,
+    by_client_id: usize,
 }
 
 fn summarise(ops: &[Op], storm_length: Duration, observed: &BTreeMap<Key, Observed>) -> String {
@@ -795,13 +856,7 @@ fn summarise(ops: &[Op], storm_length: Duration, observed: &BTreeMap<Key, Observ
         .iter()
         .filter(|op| matches!(op.outcome, Outcome::Unknown(_)))
         .count();
-    let server_errors: Vec<String> = ops
-        .iter()
-        .filter_map(|op| match &op.outcome {
-            Outcome::Unknown(why) if why.starts_with('5') => Some(format!("{:?}: {why}", op.key)),
-            _ => None,
-        })
-        .collect();
+    let server_errors = server_errors(ops);
     let present = observed
         .values()
         .filter(|seen| seen.state != State::Absent)
@@ -819,4 +874,13 @@ fn summarise(ops: &[Op], storm_length: Duration, observed: &BTreeMap<Key, Observ
             .unwrap_or_default(),
         observed.len()
     )
+}
+
+fn server_errors(ops: &[Op]) -> Vec<String> {
+    ops.iter()
+        .filter_map(|op| match &op.outcome {
+            Outcome::Unknown(why) if why.starts_with('5') => Some(format!("{:?}: {why}", op.key)),
+            _ => None,
+        })
+        .collect()
 }

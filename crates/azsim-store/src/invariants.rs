@@ -118,7 +118,10 @@ impl fmt::Display for InvariantViolation {
                 rowid,
                 parent,
             } => match rowid {
-                Some(rowid) => write!(formatter, "{table} row {rowid} names a missing {parent} row"),
+                Some(rowid) => write!(
+                    formatter,
+                    "{table} row {rowid} names a missing {parent} row"
+                ),
                 None => write!(formatter, "a {table} row names a missing {parent} row"),
             },
             Self::PrincipalWithoutIdentity {
@@ -193,7 +196,10 @@ impl fmt::Display for InvariantViolation {
                 "VM {vm_row} carries identity {identity_row}, which is not user-assigned"
             ),
             Self::SharedAgentAddress { address, vm_rows } => {
-                write!(formatter, "VMs {vm_rows:?} share the agent address {address}")
+                write!(
+                    formatter,
+                    "VMs {vm_rows:?} share the agent address {address}"
+                )
             }
         }
     }
@@ -233,11 +239,10 @@ async fn integrity(conn: &mut Connection) -> Result<Vec<InvariantViolation>, Sto
 }
 
 async fn foreign_keys(conn: &mut Connection) -> Result<Vec<InvariantViolation>, StoreError> {
-    let rows: Vec<(String, Option<i64>, String, i64)> =
-        sqlx::query_as("PRAGMA foreign_key_check")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(StoreError::query("checking foreign keys"))?;
+    let rows: Vec<(String, Option<i64>, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(StoreError::query("checking foreign keys"))?;
     Ok(rows
         .into_iter()
         .map(|(table, rowid, parent, _)| InvariantViolation::ForeignKey {
@@ -283,7 +288,9 @@ async fn identities_without_principal(
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("looking for identities without principal"))?;
+    .map_err(StoreError::query(
+        "looking for identities without principal",
+    ))?;
     Ok(rows
         .into_iter()
         .map(|(identity_row, principal_id)| {
@@ -308,7 +315,9 @@ async fn principals_disagreeing(
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("comparing identities with their principals"))?;
+    .map_err(StoreError::query(
+        "comparing identities with their principals",
+    ))?;
     Ok(rows
         .into_iter()
         .map(
@@ -334,7 +343,9 @@ async fn identities_without_credential(
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("looking for identities without credential"))?;
+    .map_err(StoreError::query(
+        "looking for identities without credential",
+    ))?;
     Ok(rows
         .into_iter()
         .map(|(identity_row, resource_id)| {
@@ -357,7 +368,9 @@ async fn identities_without_certificate(
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(StoreError::query("looking for identities without certificate"))?;
+    .map_err(StoreError::query(
+        "looking for identities without certificate",
+    ))?;
     Ok(rows
         .into_iter()
         .map(
@@ -413,7 +426,9 @@ async fn system_identities_naming_another_resource(
     let rows: Vec<(i64, String, String)> = sqlx::query_as(&sql)
         .fetch_all(&mut *conn)
         .await
-        .map_err(StoreError::query("comparing system identities with their VMs"))?;
+        .map_err(StoreError::query(
+            "comparing system identities with their VMs",
+        ))?;
     Ok(rows
         .into_iter()
         .map(|(identity_row, resource_id, vm_resource_id)| {

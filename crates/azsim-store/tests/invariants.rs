@@ -10,11 +10,12 @@ use std::path::PathBuf;
 use azsim_store::Store;
 use azsim_store::invariants::{InvariantViolation, check_invariants};
 
-const VM1: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
-const VM2: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm2";
+const VM1: &str =
+    "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
+const VM2: &str =
+    "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm2";
 /// As MSRP writes a user-assigned identity's `xms_mirid` (lower-case `resourcegroups`).
-const UAMI: &str =
-    "/subscriptions/s1/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared";
+const UAMI: &str = "/subscriptions/s1/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared";
 
 /// A sound store: VMs `vm1` (row 10, system identity 100, carrying user-assigned identity 200)
 /// and `vm2` (row 11, system identity 101), each with its own agent address.
@@ -48,8 +49,12 @@ impl Fixture {
                      VALUES (11, 1, 'vm2', 'vmid-2', 'westeurope', '127.0.0.1:4002', 0, 0);",
             )
             .await;
-        fixture.identity(100, "SystemAssigned", Some(10), None, VM1, "p1").await;
-        fixture.identity(101, "SystemAssigned", Some(11), None, VM2, "p2").await;
+        fixture
+            .identity(100, "SystemAssigned", Some(10), None, VM1, "p1")
+            .await;
+        fixture
+            .identity(101, "SystemAssigned", Some(11), None, VM2, "p2")
+            .await;
         fixture
             .identity(200, "UserAssigned", None, Some("shared"), UAMI, "p3")
             .await;
@@ -311,7 +316,9 @@ async fn an_identity_without_certificate_leaves_its_agents_nothing_to_sign_with(
 async fn a_certificate_the_directory_does_not_know_is_reported() {
     let fixture = Fixture::new().await;
     fixture
-        .exec("UPDATE identity_certificates SET thumbprint_sha256 = 'other' WHERE identity_row = 101")
+        .exec(
+            "UPDATE identity_certificates SET thumbprint_sha256 = 'other' WHERE identity_row = 101",
+        )
         .await;
 
     assert_eq!(
