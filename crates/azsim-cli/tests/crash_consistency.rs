@@ -773,14 +773,23 @@ async fn agent_failures(
             failures.push(format!("vm{other} and {vm_name} share the agent {host}"));
         }
         let vm_id = seen.body["id"].as_str().unwrap_or_default().to_owned();
-        let mut expected = vec![(None, vm_id)];
+        // Every write of the storm asked for a system-assigned identity.
+        let Some(principal_id) = seen.body["identity"]["principalId"].as_str() else {
+            failures.push(format!(
+                "{vm_name} has no system-assigned identity: {}",
+                seen.body["identity"]
+            ));
+            continue;
+        };
+        let mut expected = vec![(None, vm_id, principal_id.to_owned())];
         if let Some(attached) = seen.body["identity"]["userAssignedIdentities"].as_object() {
             for (id, identity) in attached {
                 let client_id = identity["clientId"].as_str().unwrap_or_default().to_owned();
-                expected.push((Some(client_id), id.clone()));
+                let principal_id = identity["principalId"].as_str().unwrap_or_default();
+                expected.push((Some(client_id), id.clone(), principal_id.to_owned()));
             }
         }
-        for (client_id, resource_id) in expected {
+        for (client_id, resource_id, principal_id) in expected {
             let mut query = vec![("api-version", "2018-02-01"), ("resource", MANAGEMENT)];
             if let Some(client_id) = &client_id {
                 query.push(("client_id", client_id));
@@ -808,16 +817,16 @@ async fn agent_failures(
                     continue;
                 }
             };
-            let mirid = claims(body["access_token"].as_str().unwrap_or_default())["xms_mirid"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            let claims = claims(body["access_token"].as_str().unwrap_or_default());
+            let mirid = claims["xms_mirid"].as_str().unwrap_or_default();
+            let oid = claims["oid"].as_str().unwrap_or_default();
             tokens += 1;
             by_client_id += usize::from(client_id.is_some());
-            if !mirid.eq_ignore_ascii_case(&resource_id) {
+            if !mirid.eq_ignore_ascii_case(&resource_id) || !oid.eq_ignore_ascii_case(&principal_id)
+            {
                 failures.push(format!(
-                    "{vm_name}'s agent at {host}, {selector}: a token for {mirid}, not \
-                     {resource_id}"
+                    "{vm_name}'s agent at {host}, {selector}: a token for {mirid} (oid {oid}), \
+                     not {resource_id} (principal {principal_id})"
                 ));
             }
         }
