@@ -122,7 +122,7 @@ async fn run_trial(binary: &Path, seed: u64) -> TrialReport {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut cloud = RunningCloud::start(binary);
     let admin = Admin::sign_in(cloud.data_dir()).await;
-    let fixed = admin.prepare(&mut rng).await;
+    let mut fixed = admin.prepare(&mut rng).await;
 
     // The storm, and the kill at a seeded moment inside it.
     let journal = Arc::new(Journal::default());
@@ -156,8 +156,12 @@ async fn run_trial(binary: &Path, seed: u64) -> TrialReport {
     cloud.restart(binary);
     let admin = Admin::sign_in(cloud.data_dir()).await;
     failures.extend(invariant_failures(&database, "after the restart").await);
-    let observed = admin.observe(&fixed).await;
     failures.extend(admin.fixed_resources_failures(&fixed).await);
+    // The vault may have moved: its old port can have gone to another listener of the new
+    // process (the token service and the resource API bind any free port before the vaults
+    // and agents take back their stored ones).
+    fixed.vault_uri = admin.vault_uri(&fixed).await;
+    let observed = admin.observe(&fixed).await;
     failures.extend(durability_failures(&ops, &observed));
     let agents = agent_failures(&admin, cloud.data_dir(), &observed).await;
     failures.extend(agents.failures.iter().cloned());

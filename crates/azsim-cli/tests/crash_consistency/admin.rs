@@ -167,6 +167,16 @@ impl Admin {
         fixed
     }
 
+    /// The vault's URI as the resource API gives it now.
+    pub(crate) async fn vault_uri(&self, fixed: &Fixed) -> String {
+        let vault = Self::expect_success(
+            "reading the vault",
+            self.arm(Method::GET, &fixed.vault_id(), VAULT_API),
+        )
+        .await;
+        vault["properties"]["vaultUri"].as_str().unwrap().to_owned()
+    }
+
     /// What the restarted cloud holds for every key of the storm, as its APIs answer.
     pub(crate) async fn observe(&self, fixed: &Fixed) -> BTreeMap<Key, Observed> {
         let mut observed = BTreeMap::new();
