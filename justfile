@@ -20,6 +20,10 @@ fmt:
 ci:
     bash .ci/run
 
+# Crash-consistency trials (kill -9 during a write storm, restart, check): just crash-trials 50
+crash-trials n="30":
+    AZSIM_CRASH_TRIALS={{n}} cargo test -p azsim-cli --test crash_consistency -- --nocapture
+
 # Throughput figures (ratios against a baseline measured in the same run).
 bench *args:
     cargo run --release -p azsim-bench -- {{args}}

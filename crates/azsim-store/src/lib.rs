@@ -13,6 +13,7 @@
 //! - [`resources`]: subscriptions, resource groups, virtual machines (resource API).
 //! - [`identities`]: managed identities, their certificates, MSRP's CA (MSRP).
 //! - [`events`]: the flow-event log, and [`events::StoreEventSink`].
+//! - [`invariants`]: the consistency rules re-checked on a whole file (after a crash, say).
 //! - [`settings`]: facts fixed at first start (tenant id, subscription id, ...).
 
 pub mod agent_secrets;
@@ -20,6 +21,7 @@ pub mod directory;
 mod error;
 pub mod events;
 pub mod identities;
+pub mod invariants;
 pub mod resources;
 pub mod role_assignments;
 pub mod settings;
