@@ -69,7 +69,12 @@ async fn a_contributor_on_one_vm_cannot_create_another_through_an_encoded_separa
     let token = arm.token(&attacker, MANAGEMENT_SCOPE).await;
     let events_before = event_count(&arm).await;
 
-    for name in ["vm-a%2Fchild", "vm-a%2fchild", "vm-a%5Cchild", "vm-a%5cchild"] {
+    for name in [
+        "vm-a%2Fchild",
+        "vm-a%2fchild",
+        "vm-a%5Cchild",
+        "vm-a%5cchild",
+    ] {
         let (status, body) = arm
             .call(
                 Method::PUT,
@@ -100,7 +105,12 @@ async fn a_contributor_on_one_vm_cannot_create_another_through_an_encoded_separa
     );
     // The attacker's own VM is still theirs to write.
     let (status, body) = arm
-        .call(Method::PUT, &arm.vm_path("rg", "vm-a"), &token, Some(vm_body()))
+        .call(
+            Method::PUT,
+            &arm.vm_path("rg", "vm-a"),
+            &token,
+            Some(vm_body()),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     arm.stop().await;
@@ -186,7 +196,12 @@ async fn a_1001_character_vm_name_is_refused_and_nothing_is_written() {
     let events_before = event_count(&arm).await;
     let name = "a".repeat(1001);
     let (status, body) = arm
-        .call(Method::PUT, &arm.vm_path("rg", &name), &admin, Some(vm_body()))
+        .call(
+            Method::PUT,
+            &arm.vm_path("rg", &name),
+            &admin,
+            Some(vm_body()),
+        )
         .await;
     assert_invalid_vm_name(status, &body);
     assert!(
@@ -207,9 +222,14 @@ async fn vm_names_follow_computes_rule() {
     let admin = arm.admin_token().await;
     arm.create_group(&admin, "rg").await;
     let longest = "v".repeat(64);
-    for name in ["vm1", "VM-1", "a", longest.as_str()] {
+    for name in ["vm1", "VM-1", "a", "vm.1", longest.as_str()] {
         let (status, body) = arm
-            .call(Method::PUT, &arm.vm_path("rg", name), &admin, Some(vm_body()))
+            .call(
+                Method::PUT,
+                &arm.vm_path("rg", name),
+                &admin,
+                Some(vm_body()),
+            )
             .await;
         assert_eq!(status, 201, "{name}: {body}");
     }
@@ -222,16 +242,20 @@ async fn vm_names_follow_computes_rule() {
         "vm_1",
         "vm%201",
         "vm%21",
-        "vm.1",
         "vm%09",
         "vm%3F",
     ] {
         let (status, body) = arm
-            .call(Method::PUT, &arm.vm_path("rg", name), &admin, Some(vm_body()))
+            .call(
+                Method::PUT,
+                &arm.vm_path("rg", name),
+                &admin,
+                Some(vm_body()),
+            )
             .await;
         assert_invalid_vm_name(status, &body);
     }
-    assert_eq!(vm_names(&arm, &admin, "rg").await.len(), 4);
+    assert_eq!(vm_names(&arm, &admin, "rg").await.len(), 5);
     arm.stop().await;
 }
 
