@@ -317,3 +317,64 @@ async fn each_kind_answers_its_own_invalid_name_error() {
     );
     arm.stop().await;
 }
+
+#[tokio::test]
+async fn a_role_assignment_body_cannot_name_another_scope_than_its_uri() {
+    let arm = TestArm::start().await;
+    let admin = arm.admin_token().await;
+    arm.create_group(&admin, "rg").await;
+    let (status, body) = arm
+        .call(
+            Method::PUT,
+            &arm.vm_path("rg", "vm-a"),
+            &admin,
+            Some(vm_body()),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let vm_a = arm.virtual_machine_id("rg", "vm-a");
+    let principal = arm.new_client().await;
+    let body_at = |scope: &str| {
+        json!({"properties": {
+            "roleDefinitionId": format!(
+                "{}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
+                arm.subscription_scope()
+            ),
+            "principalId": principal.object_id,
+            "scope": scope,
+        }})
+    };
+    let name = "6f2a3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    for scope in [
+        arm.group_scope("rg"),
+        format!("{vm_a}/.."),
+        format!("{vm_a}%2F.."),
+        arm.virtual_machine_id("rg", "vm-b"),
+    ] {
+        let (status, answer) = arm
+            .call(
+                Method::PUT,
+                &role_assignment_path(&vm_a, name),
+                &admin,
+                Some(body_at(&scope)),
+            )
+            .await;
+        assert_eq!(status, 400, "{scope}: {answer}");
+        assert_eq!(
+            answer["error"]["code"], "InvalidCreateRoleAssignmentRequest",
+            "{scope}: {answer}"
+        );
+    }
+    // The URI's own scope, in any casing, is the assignment's.
+    let (status, answer) = arm
+        .call(
+            Method::PUT,
+            &role_assignment_path(&vm_a, name),
+            &admin,
+            Some(body_at(&vm_a.to_uppercase())),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["properties"]["scope"], vm_a, "{answer}");
+    arm.stop().await;
+}
