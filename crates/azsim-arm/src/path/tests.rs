@@ -363,7 +363,7 @@ fn a_name_decoding_to_a_separator_or_a_dot_segment_is_an_invalid_name_of_its_kin
             invalid(Kind::ResourceGroup, "../"),
         ),
         (
-            format!("/subscriptions/a%2Fb/resourceGroups/rg"),
+            "/subscriptions/a%2Fb/resourceGroups/rg".to_owned(),
             invalid(Kind::Subscription, "a/b"),
         ),
         (
