@@ -552,6 +552,9 @@ fn rbac_status_and_code(error: &RbacError) -> (StatusCode, &'static str) {
         RbacError::InvalidRoleDefinitionId { .. } => (S::BAD_REQUEST, "InvalidRoleDefinitionId"),
         RbacError::InvalidRoleAssignmentId { .. } => (S::BAD_REQUEST, "InvalidRoleAssignmentId"),
         RbacError::InvalidPrincipalId => (S::BAD_REQUEST, "InvalidPrincipalId"),
+        RbacError::RoleAssignmentScopeMismatch { .. } => {
+            (S::BAD_REQUEST, "InvalidCreateRoleAssignmentRequest")
+        }
         RbacError::RoleAssignmentNotFound { .. } => (S::NOT_FOUND, "RoleAssignmentNotFound"),
         RbacError::InvalidScope { .. } => (S::BAD_REQUEST, "InvalidScope"),
         RbacError::UnsupportedRoleAssignmentFilter { .. }

@@ -98,8 +98,8 @@ pub(crate) struct ResourceKind {
     /// Whether a caller with any role assignment at, above or below an item may read it (and
     /// lists are filtered to those): ARM's rule for subscriptions.
     pub(crate) visible_by_any_assignment: bool,
-    /// The kind's rule for new names, if it has one.
-    pub(crate) name_rule: Option<NameRule>,
+    /// The kind's rule for new names (`crate::names`), checked before anything is written.
+    pub(crate) name_rule: NameRule,
     /// How to find an item in its resource group (provider kinds), for the scope check of
     /// role assignments.
     pub(crate) exists: Option<Exists>,
@@ -110,7 +110,17 @@ pub(crate) struct ResourceKind {
 impl ResourceKind {
     /// Checks a new item's name against the kind's rule.
     pub(crate) fn check_name(&self, name: &str) -> Result<(), ArmError> {
-        self.name_rule.map_or(Ok(()), |rule| rule(name))
+        (self.name_rule)(name)
+    }
+
+    /// The kind's error for a name that is no single path segment (it holds a separator or
+    /// is a dot segment): every rule refuses one, a unit test holds them to it.
+    pub(crate) fn refuse_name(&self, name: &str) -> ArmError {
+        self.check_name(name)
+            .err()
+            .unwrap_or_else(|| ArmError::InvalidResourceName {
+                name: name.to_owned(),
+            })
     }
 
     /// Whether an item of the kind is only a scope (the API serves no method on it).
@@ -190,7 +200,7 @@ pub(crate) static SUBSCRIPTION: ResourceKind = ResourceKind {
     item_methods: &[Method::GET],
     list_scopes: &[ListScope::Root],
     visible_by_any_assignment: true,
-    name_rule: None,
+    name_rule: crate::names::check_subscription_id,
     exists: None,
     not_found: |id| ArmError::SubscriptionNotFound {
         subscription_id: id.subscription_id().unwrap_or_default().to_owned(),
@@ -213,7 +223,7 @@ pub(crate) static RESOURCE_GROUP: ResourceKind = ResourceKind {
     ],
     list_scopes: &[ListScope::Subscription],
     visible_by_any_assignment: false,
-    name_rule: Some(crate::names::check_resource_group_name),
+    name_rule: crate::names::check_resource_group_name,
     exists: None,
     not_found: |id| ArmError::ResourceGroupNotFound {
         name: id.resource_group_name().unwrap_or_default().to_owned(),
@@ -230,7 +240,7 @@ pub(crate) static VIRTUAL_MACHINE: ResourceKind = ResourceKind {
     item_methods: &[Method::PUT, Method::GET, Method::PATCH, Method::DELETE],
     list_scopes: &[ListScope::Subscription, ListScope::ResourceGroup],
     visible_by_any_assignment: false,
-    name_rule: None,
+    name_rule: crate::names::check_virtual_machine_name,
     exists: Some(virtual_machine_exists),
     not_found: |id| resource_not_found(&VIRTUAL_MACHINE, id),
 };
@@ -245,7 +255,7 @@ pub(crate) static USER_ASSIGNED_IDENTITY: ResourceKind = ResourceKind {
     item_methods: &[Method::PUT, Method::GET, Method::PATCH, Method::DELETE],
     list_scopes: &[ListScope::Subscription, ListScope::ResourceGroup],
     visible_by_any_assignment: false,
-    name_rule: Some(crate::names::check_identity_name),
+    name_rule: crate::names::check_identity_name,
     exists: Some(user_assigned_identity_exists),
     not_found: |id| resource_not_found(&USER_ASSIGNED_IDENTITY, id),
 };
@@ -260,7 +270,7 @@ pub(crate) static VAULT: ResourceKind = ResourceKind {
     item_methods: &[Method::PUT, Method::GET, Method::DELETE],
     list_scopes: &[ListScope::Subscription, ListScope::ResourceGroup],
     visible_by_any_assignment: false,
-    name_rule: Some(crate::names::check_vault_name),
+    name_rule: crate::names::check_vault_name,
     exists: Some(vault_exists),
     not_found: |id| resource_not_found(&VAULT, id),
 };
@@ -275,7 +285,7 @@ pub(crate) static VAULT_SECRET: ResourceKind = ResourceKind {
     item_methods: &[],
     list_scopes: &[],
     visible_by_any_assignment: false,
-    name_rule: None,
+    name_rule: crate::names::check_secret_name,
     exists: None,
     not_found: |id| resource_not_found(&VAULT_SECRET, id),
 };
@@ -290,7 +300,7 @@ pub(crate) static ROLE_ASSIGNMENT: ResourceKind = ResourceKind {
     item_methods: &[Method::PUT, Method::GET, Method::DELETE],
     list_scopes: &[ListScope::Any],
     visible_by_any_assignment: false,
-    name_rule: None,
+    name_rule: crate::names::check_role_assignment_name,
     exists: None,
     not_found: |id| {
         azsim_rbac::RbacError::RoleAssignmentNotFound {
@@ -310,7 +320,7 @@ pub(crate) static ROLE_DEFINITION: ResourceKind = ResourceKind {
     item_methods: &[Method::GET],
     list_scopes: &[ListScope::Any],
     visible_by_any_assignment: false,
-    name_rule: None,
+    name_rule: crate::names::check_role_definition_name,
     exists: None,
     not_found: |id| {
         azsim_rbac::RbacError::RoleDefinitionNotFound {

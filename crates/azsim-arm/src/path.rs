@@ -31,6 +31,16 @@ pub(crate) enum ArmPath {
         /// Its kind.
         kind: Kind,
     },
+    /// A path whose name for an item of `kind` is no single segment: it decodes to something
+    /// holding a separator (`%2F`, `%5C`) or to a dot segment (`.`, `..`). Refused with the
+    /// kind's invalid-name error before authorization, so a name can never reach below
+    /// another item's scope (`vm-a%2Fchild` is not under `vm-a`).
+    InvalidName {
+        /// The kind whose name it is.
+        kind: Kind,
+        /// The decoded name.
+        name: String,
+    },
     /// A provider path whose namespace the cloud does not serve.
     UnknownNamespace {
         /// The subscription id.
@@ -106,7 +116,7 @@ impl ArmPath {
                 subscription_id, ..
             }
             | Self::OtherInSubscription { subscription_id } => Some(subscription_id),
-            Self::Other => None,
+            Self::InvalidName { .. } | Self::Other => None,
         }
     }
 
@@ -134,23 +144,29 @@ fn parse_extension(segments: &[&str]) -> Option<ArmPath> {
     let kind = kinds::find(namespace, type_name, |placement| {
         placement == Placement::Extension
     })?;
-    // A scope that is not a resource id is no scope the API serves.
+    // A scope that is not a resource id is no scope the API serves; one whose name is no
+    // single segment is refused as that name's kind refuses it.
     let Ok(scope) = ResourceId::from_path_segments(scope_segments) else {
-        return Some(ArmPath::Other);
+        return Some(match ArmPath::from_segments(scope_segments) {
+            invalid @ ArmPath::InvalidName { .. } => invalid,
+            _ => ArmPath::Other,
+        });
     };
     Some(match name {
         None => ArmPath::Collection {
             parent: scope,
             kind: kind.kind,
         },
-        Some(name) => ArmPath::Item {
-            id: scope.provider(kind.namespace, kind.type_name, name),
-            kind: kind.kind,
-        },
+        Some(name) => item(kind, name, |name| {
+            Some(scope.provider(kind.namespace, kind.type_name, name))
+        })?,
     })
 }
 
 fn parse_in_subscription(subscription_id: &str, rest: &[&str]) -> ArmPath {
+    if ResourceId::check_segment(subscription_id).is_err() {
+        return invalid_name(&kinds::SUBSCRIPTION, subscription_id);
+    }
     let subscription = ResourceId::subscription(subscription_id);
     match rest {
         [] => ArmPath::Item {
@@ -161,10 +177,19 @@ fn parse_in_subscription(subscription_id: &str, rest: &[&str]) -> ArmPath {
             parent: subscription,
             kind: Kind::ResourceGroup,
         },
-        [groups, resource_group] if is(groups, "resourcegroups") => ArmPath::Item {
-            id: ResourceId::resource_group(subscription_id, resource_group),
-            kind: Kind::ResourceGroup,
-        },
+        [groups, resource_group] if is(groups, "resourcegroups") => {
+            item(&kinds::RESOURCE_GROUP, resource_group, |name| {
+                Some(ResourceId::resource_group(subscription_id, name))
+            })
+            .unwrap_or(ArmPath::Other)
+        }
+        [groups, resource_group, providers, _namespace, ..]
+            if is(groups, "resourcegroups")
+                && is(providers, "providers")
+                && ResourceId::check_segment(resource_group).is_err() =>
+        {
+            invalid_name(&kinds::RESOURCE_GROUP, resource_group)
+        }
         [groups, resource_group, providers, namespace, type_path @ ..]
             if is(groups, "resourcegroups") && is(providers, "providers") =>
         {
@@ -220,20 +245,19 @@ fn parse_provider_path(
                 parent,
                 kind: kind.kind,
             }),
-        [type_name, name] if in_group => top(type_name).and_then(|kind| {
-            kind.item_id(&parent, name).map(|id| ArmPath::Item {
-                id,
-                kind: kind.kind,
-            })
-        }),
+        [type_name, name] if in_group => {
+            top(type_name).and_then(|kind| item(kind, name, |name| kind.item_id(&parent, name)))
+        }
         [type_name, name, child_type, child_name] if in_group => top(type_name).and_then(|kind| {
             let child = kinds::find(namespace, child_type, |placement| {
                 placement == Placement::Child(kind.kind)
             })?;
+            if ResourceId::check_segment(name).is_err() {
+                return Some(invalid_name(kind, name));
+            }
             let id = kind.item_id(&parent, name)?;
-            child.item_id(&id, child_name).map(|id| ArmPath::Item {
-                id,
-                kind: child.kind,
+            item(child, child_name, |child_name| {
+                child.item_id(&id, child_name)
             })
         }),
         _ => None,
@@ -256,13 +280,38 @@ fn resource_type_of(type_path: &[&str]) -> String {
         .join("/")
 }
 
+/// The item `name` of `kind`, its id built by `build`, or [`ArmPath::InvalidName`] if the
+/// name is no single segment: no id is ever built from such a name.
+fn item(
+    kind: &ResourceKind,
+    name: &str,
+    build: impl FnOnce(&str) -> Option<ResourceId>,
+) -> Option<ArmPath> {
+    if ResourceId::check_segment(name).is_err() {
+        return Some(invalid_name(kind, name));
+    }
+    build(name).map(|id| ArmPath::Item {
+        id,
+        kind: kind.kind,
+    })
+}
+
+fn invalid_name(kind: &ResourceKind, name: &str) -> ArmPath {
+    ArmPath::InvalidName {
+        kind: kind.kind,
+        name: name.to_owned(),
+    }
+}
+
 fn is(segment: &str, fixed: &str) -> bool {
     segment.eq_ignore_ascii_case(fixed)
 }
 
-/// Splits a path into percent-decoded segments. One trailing slash is tolerated (clients
-/// add it); an empty segment inside the path, or an encoding that is not UTF-8, is not a path
-/// the API serves.
+/// Splits a path into percent-decoded segments, each decoded once (`%252F` is the literal
+/// name `%2F`). One trailing slash is tolerated (clients add it); an empty segment inside the
+/// path, or an encoding that is not UTF-8, is not a path the API serves. A segment may decode
+/// to a separator or a dot segment: the parser refuses it where a name stands
+/// ([`ArmPath::InvalidName`]), and it matches no fixed segment elsewhere.
 fn decode_segments(path: &str) -> Option<Vec<String>> {
     let path = path.strip_prefix('/')?;
     let path = path.strip_suffix('/').unwrap_or(path);

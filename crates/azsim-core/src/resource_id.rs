@@ -168,11 +168,19 @@ impl ResourceId {
     }
 
     /// Builds an id from the percent-decoded segments of a request path. Unlike
-    /// [`ResourceId::from_segments`], a name may hold any character but `/` (and may not be
-    /// empty): what a name may hold is its resource type's rule, which the service checks
-    /// later with that type's own error (`InvalidResourceGroup` for `bad name`).
+    /// [`ResourceId::from_segments`], a name may hold any character but a separator (`/`,
+    /// `\`), and may be neither empty nor a dot segment (see [`ResourceId::check_segment`]):
+    /// what else a name may hold is its resource type's rule, which the service checks with
+    /// that type's own error (`InvalidResourceGroup` for `bad name`).
     pub fn from_path_segments<S: AsRef<str>>(segments: &[S]) -> Result<Self, &'static str> {
         Self::from_checked_segments(segments, check_path_segment)
+    }
+
+    /// Whether `segment` can be one segment of an id from a request path: not empty, no
+    /// separator (`/`, `\`) in it, not `.` or `..`. The path parser checks every decoded
+    /// name with this before it builds an id, so a name never spans two segments.
+    pub fn check_segment(segment: &str) -> Result<(), &'static str> {
+        check_path_segment(segment)
     }
 
     fn from_checked_segments<S: AsRef<str>>(
@@ -222,26 +230,30 @@ impl ResourceId {
         Ok(Self::from_parts(parts))
     }
 
+    /// The one constructor: every builder ends here. Each segment is written with
+    /// [`push_segment`], so a name holding a separator (which the checked constructors
+    /// refuse, and the builders are never meant to be given) is still one segment of the
+    /// text: what coverage and the store's scope keys compare can never be forged by a name.
     fn from_parts(parts: Vec<Part>) -> Self {
         let mut text = String::new();
         for part in &parts {
             match part {
                 Part::Subscription(id) => {
                     text.push_str("/subscriptions/");
-                    text.push_str(id);
+                    push_segment(&mut text, id);
                 }
                 Part::ResourceGroup(name) => {
                     text.push_str("/resourceGroups/");
-                    text.push_str(name);
+                    push_segment(&mut text, name);
                 }
                 Part::Provider { namespace, pairs } => {
                     text.push_str("/providers/");
-                    text.push_str(namespace);
+                    push_segment(&mut text, namespace);
                     for (type_name, name) in pairs {
                         text.push('/');
-                        text.push_str(type_name);
+                        push_segment(&mut text, type_name);
                         text.push('/');
-                        text.push_str(name);
+                        push_segment(&mut text, name);
                     }
                 }
             }
@@ -363,12 +375,28 @@ pub fn key_covers(outer: &str, inner: &str) -> bool {
     }
 }
 
+/// Appends one segment to an id's text. A separator inside it is written percent-encoded
+/// (`%2F`, `%5C`), so it cannot end the segment.
+fn push_segment(text: &mut String, segment: &str) {
+    if segment.contains(['/', '\\']) {
+        text.push_str(&segment.replace('/', "%2F").replace('\\', "%5C"));
+    } else {
+        text.push_str(segment);
+    }
+}
+
+/// What every segment of an id must be: not empty, no separator in it (`/`, or `\` which
+/// some clients and servers read as one), and not a dot segment (`.`, `..`), which a path
+/// normalizer would fold into its neighbour.
 fn check_path_segment(segment: &str) -> Result<(), &'static str> {
     if segment.is_empty() {
         return Err("a segment is empty");
     }
-    if segment.contains('/') {
-        return Err("a name contains '/'");
+    if segment.contains(['/', '\\']) {
+        return Err("a name contains a separator ('/' or '\\')");
+    }
+    if segment == "." || segment == ".." {
+        return Err("a name is a dot segment ('.' or '..')");
     }
     Ok(())
 }

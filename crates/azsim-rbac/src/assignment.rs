@@ -26,6 +26,10 @@ pub struct RoleAssignmentProperties {
     /// A free-text description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The scope, when the body names it: it must be the URI's, which is where the assignment
+    /// is made (the scope always comes from the URI's parsed id, never from this text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// The PUT body of a role assignment: `{"properties": {...}}`.

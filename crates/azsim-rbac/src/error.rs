@@ -56,6 +56,21 @@ pub enum RbacError {
         /// What the caller gave.
         name: String,
     },
+    /// The body's `properties.scope` is not the scope of the request URI (compared as
+    /// resource ids). Azure's code and text: `InvalidCreateRoleAssignmentRequest`, as quoted
+    /// in azure-quickstart-templates#5497.
+    #[error(
+        "The request to create role assignment '{name}' is not valid. Role assignment scope \
+         '{scope}' must match the scope specified on the URI '{uri_scope}'."
+    )]
+    RoleAssignmentScopeMismatch {
+        /// The assignment's name.
+        name: String,
+        /// The scope the body gave.
+        scope: String,
+        /// The scope of the URI.
+        uri_scope: String,
+    },
     /// The principal id is missing or not a GUID.
     #[error("A valid principal ID must be provided for role assignment.")]
     InvalidPrincipalId,

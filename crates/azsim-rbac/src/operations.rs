@@ -46,6 +46,7 @@ pub async fn role_assignment_create(
     let name = assignment_name(name).ok_or_else(|| RbacError::InvalidRoleAssignmentId {
         name: name.to_owned(),
     })?;
+    check_body_scope(scope, &name, properties.scope.as_deref())?;
     let role_definition_id = role_definition_guid(&properties.role_definition_id)?;
     if built_in_role(&role_definition_id).is_none() {
         return Err(RbacError::RoleDefinitionDoesNotExist { role_definition_id });
@@ -225,6 +226,20 @@ async fn directory_of(
     Ok(resources::find_subscription(conn, subscription_id)
         .await?
         .map(|subscription| subscription.tenant_id))
+}
+
+/// Refuses a body whose `properties.scope` is not the URI's scope, compared as resource ids
+/// (so casing and a trailing `/` do not matter, and a text that is no id never matches).
+fn check_body_scope(scope: &ResourceId, name: &str, given: Option<&str>) -> Result<(), RbacError> {
+    match given {
+        None => Ok(()),
+        Some(given) if ResourceId::parse(given).is_ok_and(|given| given == *scope) => Ok(()),
+        Some(given) => Err(RbacError::RoleAssignmentScopeMismatch {
+            name: name.to_owned(),
+            scope: given.to_owned(),
+            uri_scope: scope.to_string(),
+        }),
+    }
 }
 
 /// A valid assignment name in its stored form (lower-case hyphenated GUID).

@@ -19,6 +19,22 @@ pub(crate) fn check_secret_name(name: &str) -> Result<(), VaultError> {
     }
 }
 
+/// Checks a version in a request path: ASCII letters and digits only (Key Vault mints 32 hex
+/// digits). One holding anything else, a decoded separator (`%2F`, `%5C`) or a dot above all,
+/// is no version of any secret: refused as an invalid name of the URI (Key Vault's
+/// `BadParameter`), never looked up. A well-formed version that does not exist is
+/// `SecretNotFound`, as Key Vault answers.
+pub(crate) fn check_version(name: &str, version: &str) -> Result<(), VaultError> {
+    let valid = !version.is_empty() && version.bytes().all(|b| b.is_ascii_alphanumeric());
+    if valid {
+        Ok(())
+    } else {
+        Err(VaultError::InvalidName {
+            name: format!("{name}/{version}"),
+        })
+    }
+}
+
 /// A new secret version: 32 lower-case hex digits, random as Key Vault's are.
 pub(crate) fn new_version() -> String {
     uuid::Uuid::new_v4().simple().to_string()
@@ -35,6 +51,15 @@ mod tests {
         }
         for name in ["", "db_password", "db.password", "ü", &"a".repeat(128)] {
             assert!(check_secret_name(name).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn versions_in_a_path_are_letters_and_digits() {
+        assert!(check_version("s", &new_version()).is_ok());
+        assert!(check_version("s", "00000000000000000000000000000000").is_ok());
+        for version in ["", "v/x", "v\\x", ".", "..", "v%2Fx"] {
+            assert!(check_version("s", version).is_err(), "{version}");
         }
     }
 

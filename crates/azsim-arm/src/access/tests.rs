@@ -125,3 +125,23 @@ fn unserved_paths_and_the_subscription_list_need_nothing() {
         None
     );
 }
+
+#[test]
+fn a_name_holding_an_encoded_separator_needs_no_scope_because_it_is_never_served() {
+    let vms = format!(
+        "/subscriptions/{SUB}/resourceGroups/Rg/providers/Microsoft.Compute/virtualMachines"
+    );
+    for name in ["vm-a%2Fchild", "vm-a%5Cchild", "%2E%2E"] {
+        let path = ArmPath::parse(&format!("{vms}/{name}"));
+        assert!(matches!(path, ArmPath::InvalidName { .. }), "{path:?}");
+        assert_eq!(required_access(&path, &Method::PUT), None);
+    }
+    // Decoded once, `%252F` is a literal name: its own scope, under no sibling.
+    assert_eq!(
+        access(&format!("{vms}/vm-a%252Fchild"), Method::PUT),
+        pair(
+            "Microsoft.Compute/virtualMachines/write",
+            &format!("{vms}/vm-a%2Fchild")
+        )
+    );
+}

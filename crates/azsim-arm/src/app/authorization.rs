@@ -122,6 +122,8 @@ async fn require_scope(
     let kind = match ArmPath::of_id(scope) {
         ArmPath::Item { kind, .. } => kind.descriptor(),
         ArmPath::Collection { .. } | ArmPath::Other => return Ok(()),
+        // Unreachable from a parsed id (its names are single segments), refused all the same.
+        ArmPath::InvalidName { kind, name } => return Err(kind.descriptor().refuse_name(&name)),
         ArmPath::UnknownNamespace { namespace, .. } => {
             return Err(ArmError::InvalidResourceNamespace { namespace });
         }

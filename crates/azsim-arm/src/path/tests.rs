@@ -327,3 +327,83 @@ fn ids_classify_like_their_paths_without_decoding_names() {
     assert_eq!(id.name(), Some("a%41"));
     assert_eq!(ArmPath::of_id(&ResourceId::root()), ArmPath::Other);
 }
+
+#[test]
+fn a_name_decoding_to_a_separator_or_a_dot_segment_is_an_invalid_name_of_its_kind() {
+    let group = format!("/subscriptions/{SUB}/resourceGroups/rg");
+    let vms = format!("{group}/providers/Microsoft.Compute/virtualMachines");
+    let assignments = "providers/Microsoft.Authorization/roleAssignments";
+    let invalid = |kind, name: &str| ArmPath::InvalidName {
+        kind,
+        name: name.to_owned(),
+    };
+    for (path, expected) in [
+        (
+            format!("{vms}/vm-a%2Fchild"),
+            invalid(Kind::VirtualMachine, "vm-a/child"),
+        ),
+        (
+            format!("{vms}/vm-a%2fchild"),
+            invalid(Kind::VirtualMachine, "vm-a/child"),
+        ),
+        (
+            format!("{vms}/vm-a%5Cchild"),
+            invalid(Kind::VirtualMachine, "vm-a\\child"),
+        ),
+        (format!("{vms}/%2E%2E"), invalid(Kind::VirtualMachine, "..")),
+        (format!("{vms}/."), invalid(Kind::VirtualMachine, ".")),
+        (
+            format!("/subscriptions/{SUB}/resourceGroups/rg%2Fx"),
+            invalid(Kind::ResourceGroup, "rg/x"),
+        ),
+        (
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/..%2F/providers/Microsoft.Compute/virtualMachines/vm"
+            ),
+            invalid(Kind::ResourceGroup, "../"),
+        ),
+        (
+            "/subscriptions/a%2Fb/resourceGroups/rg".to_owned(),
+            invalid(Kind::Subscription, "a/b"),
+        ),
+        (
+            format!("{group}/providers/Microsoft.KeyVault/vaults/kv/secrets/s%2F1"),
+            invalid(Kind::VaultSecret, "s/1"),
+        ),
+        (
+            format!("{group}/providers/Microsoft.KeyVault/vaults/kv%2F1/secrets/s"),
+            invalid(Kind::Vault, "kv/1"),
+        ),
+        (
+            format!("{group}/{assignments}/a%2Fb"),
+            invalid(Kind::RoleAssignment, "a/b"),
+        ),
+        // The scope of an extension path is refused as its own name's kind refuses it.
+        (
+            format!("{vms}/vm-a%2Fchild/{assignments}/g"),
+            invalid(Kind::VirtualMachine, "vm-a/child"),
+        ),
+        (
+            format!("/subscriptions/{SUB}/resourceGroups/rg%5C/{assignments}"),
+            invalid(Kind::ResourceGroup, "rg\\"),
+        ),
+    ] {
+        assert_eq!(ArmPath::parse(&path), expected, "{path}");
+    }
+}
+
+#[test]
+fn an_encoded_percent_is_decoded_once_into_a_literal_name() {
+    let vms = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines"
+    );
+    let path = ArmPath::parse(&format!("{vms}/vm-a%252Fchild"));
+    assert_eq!(id_text(&path), format!("{vms}/vm-a%2Fchild"));
+    let ArmPath::Item { id, .. } = &path else {
+        unreachable!()
+    };
+    assert_eq!(id.name(), Some("vm-a%2Fchild"));
+    // Not under `vm-a`: the name is one segment.
+    let vm_a = ResourceId::parse(&format!("{vms}/vm-a")).unwrap();
+    assert!(!vm_a.covers(id));
+}

@@ -95,6 +95,13 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
     }
     crate::access::authorize_request(&state, &arm_request, &method).await?;
     let path = arm_request.path.clone();
+    // A new name is checked against its kind's rule before any handler can write.
+    if let ArmPath::Item { id, kind } = &path {
+        let kind = kind.descriptor();
+        if method == Method::PUT && !kind.is_scope_only() {
+            kind.check_name(id.name().unwrap_or_default())?;
+        }
+    }
     let call = Call {
         state,
         request: arm_request,
@@ -105,6 +112,7 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
     let (target, kind) = match &path {
         ArmPath::Item { id, kind } => (Target::Item(id), *kind),
         ArmPath::Collection { parent, kind } => (Target::Collection(parent), *kind),
+        ArmPath::InvalidName { kind, name } => return Err(kind.descriptor().refuse_name(name)),
         ArmPath::UnknownNamespace { namespace, .. } => {
             return Err(ArmError::InvalidResourceNamespace {
                 namespace: namespace.clone(),
@@ -150,7 +158,8 @@ fn serves(path: &ArmPath, method: &Method) -> bool {
             kind.is_scope_only() || kind.item_methods.contains(method)
         }
         ArmPath::Collection { .. } => method == Method::GET,
-        ArmPath::UnknownNamespace { .. }
+        ArmPath::InvalidName { .. }
+        | ArmPath::UnknownNamespace { .. }
         | ArmPath::UnknownResourceType { .. }
         | ArmPath::OtherInSubscription { .. }
         | ArmPath::Other => true,

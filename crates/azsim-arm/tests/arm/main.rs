@@ -7,6 +7,7 @@
 
 mod authorization;
 mod http;
+mod names;
 mod support;
 mod user_assigned;
 mod vaults;

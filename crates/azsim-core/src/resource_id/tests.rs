@@ -122,7 +122,7 @@ fn decoded_segments_holding_a_slash_are_refused() {
     ];
     assert_eq!(
         ResourceId::from_segments(&segments).unwrap_err(),
-        "a name contains '/'"
+        "a name contains a separator ('/' or '\\')"
     );
 }
 
@@ -135,10 +135,51 @@ fn request_path_segments_may_name_what_an_id_text_may_not() {
     assert_eq!(id.resource_group_name(), Some("bad name?"));
     for bad in [
         &["subscriptions", "s", "resourceGroups", "a/b"][..],
+        &["subscriptions", "s", "resourceGroups", "a\\b"],
+        &["subscriptions", "s", "resourceGroups", "."],
+        &["subscriptions", "s", "resourceGroups", ".."],
+        &[
+            "subscriptions",
+            "s",
+            "resourceGroups",
+            "rg",
+            "providers",
+            "..",
+            "t",
+            "n",
+        ],
         &["subscriptions", ""],
         &["subscriptions", "s", "locations", "x"],
     ] {
         assert!(ResourceId::from_path_segments(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_name_holding_a_separator_stays_one_segment_and_under_no_sibling() {
+    let group = ResourceId::resource_group("s", "rg");
+    let vm_a = group.provider("Microsoft.Compute", "virtualMachines", "vm-a");
+    for name in ["vm-a/child", "vm-a\\child"] {
+        let forged = group.provider("Microsoft.Compute", "virtualMachines", name);
+        assert!(!vm_a.covers(&forged), "{forged}");
+        assert!(
+            !forged
+                .ancestor_keys()
+                .contains(&vm_a.scope_key().to_owned())
+        );
+        assert_eq!(forged.name(), Some(name));
+        assert_eq!(
+            forged.as_str().matches('/').count(),
+            vm_a.as_str().matches('/').count()
+        );
+    }
+    assert_eq!(
+        ResourceId::resource_group("s", "a/b").as_str(),
+        "/subscriptions/s/resourceGroups/a%2Fb"
+    );
+    assert!(ResourceId::check_segment("vm-a").is_ok());
+    for bad in ["", "a/b", "a\\b", ".", ".."] {
+        assert!(ResourceId::check_segment(bad).is_err(), "{bad:?}");
     }
 }
 

@@ -21,6 +21,7 @@ fn properties(role: &str, principal_id: &str) -> RoleAssignmentProperties {
         principal_id: principal_id.to_owned(),
         principal_type: None,
         description: None,
+        scope: None,
     }
 }
 

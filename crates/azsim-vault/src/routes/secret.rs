@@ -18,7 +18,7 @@ use crate::api_version;
 use crate::auth::Authenticated;
 use crate::bundle::{DeletedSecretBundle, SecretBundle};
 use crate::error::VaultError;
-use crate::name::{check_secret_name, new_version};
+use crate::name::{check_secret_name, check_version, new_version};
 use crate::service::VaultService;
 
 /// The body of a set request (`SecretSetParameters`).
@@ -144,6 +144,9 @@ async fn read_secret(
 ) -> Result<Json<SecretBundle>, VaultError> {
     api_version::require(query)?;
     check_secret_name(name)?;
+    if let Some(version) = version {
+        check_version(name, version)?;
+    }
     authorize(
         service,
         caller,

@@ -7,5 +7,6 @@
 mod access;
 mod challenge;
 mod lifecycle;
+mod names;
 mod secrets;
 mod support;
