@@ -25,6 +25,9 @@ mod identity_header;
 mod msrp;
 mod user_assigned;
 
+#[cfg(test)]
+mod agent_race_tests;
+
 pub use error::MsrpError;
 pub use msrp::{Msrp, MsrpConfig, SystemIdentityInfo, VmIdentityTarget};
 pub use user_assigned::{

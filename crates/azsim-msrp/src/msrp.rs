@@ -335,19 +335,29 @@ impl Msrp {
 
     /// After a delete committed: stops the agents of VMs that no longer exist.
     pub async fn reap_agents(&self) -> Result<(), MsrpError> {
+        let existing = self.stored_vm_ids().await?;
+        self.stop_agents_except(&existing).await;
+        Ok(())
+    }
+
+    pub(crate) async fn stored_vm_ids(
+        &self,
+    ) -> Result<std::collections::HashSet<String>, MsrpError> {
         let mut conn = self.connection().await?;
-        let existing: std::collections::HashSet<String> = list_all_virtual_machines(&mut conn)
+        Ok(list_all_virtual_machines(&mut conn)
             .await?
             .into_iter()
             .map(|vm| vm.vm_id)
-            .collect();
+            .collect())
+    }
+
+    pub(crate) async fn stop_agents_except(&self, existing: &std::collections::HashSet<String>) {
         for vm_id in self.inner.fleet.running_vm_ids().await {
             if !existing.contains(&vm_id) {
                 self.inner.fleet.stop_agent(&vm_id).await;
                 tracing::info!(vm_id, "stopped the metadata agent of a deleted VM");
             }
         }
-        Ok(())
     }
 
     /// At start-up: brings back the metadata agent of every VM in the store, on its old
