@@ -29,7 +29,14 @@ impl Store {
     /// Foreign keys are switched on for every connection: the life-cycle rules are foreign keys
     /// and would silently do nothing without it. WAL journaling lets readers run beside the
     /// one writer, and `synchronous = FULL` makes every committed transaction survive a crash.
+    ///
+    /// The file holds private keys, so it is created owner-only (0600) before SQLite opens
+    /// it, and an existing one (with its `-wal` and `-shm`) is tightened to that.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        create_owner_only(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source: sqlx::Error::Io(source),
+        })?;
         let pool = connect(path, true).await?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
         Ok(Self { pool })
@@ -117,6 +124,44 @@ impl Store {
             newer: !applied.is_subset(&known),
         })
     }
+}
+
+/// Creates the database file with mode 0600 if it is missing, and tightens it and its `-wal`
+/// and `-shm` to 0600 if they exist. SQLite's unix VFS creates `-wal` and `-shm` with the main
+/// file's mode, so they are owner-only from their first byte too: there is no window between
+/// creating a file and restricting it.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Neither truncates nor rewrites an existing file.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .mode(OWNER_ONLY)
+            .open(path)?;
+        for file in [path.to_owned(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(OWNER_ONLY)) {
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Read and write for the owner, nothing for anyone else.
+#[cfg(unix)]
+const OWNER_ONLY: u32 = 0o600;
+
+/// SQLite's name for a file beside the database (`azsim.db-wal`).
+#[cfg(unix)]
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
 }
 
 /// Builds the pool with the settings every connection needs.
@@ -243,6 +288,36 @@ mod tests {
             .map(|migration| migration.version)
             .max()
             .unwrap()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_and_its_journal_files_are_owner_only_and_tightened_on_open() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("azsim.db");
+        let files = [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")];
+
+        let store = Store::open(&path).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        put_setting(&mut conn, "k", "v").await.unwrap();
+        for file in &files {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        drop(conn);
+        store.close().await;
+
+        for file in &files {
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let store = Store::open(&path).await.unwrap();
+        for file in files.iter().filter(|file| file.exists()) {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        store.close().await;
     }
 
     #[tokio::test]
