@@ -15,7 +15,9 @@ async fn concurrent_creates_and_deletes_leave_every_vm_its_own_agent() {
     cloud.create_resource_group("rg").await.assert_status(201);
     let mut survivors = Vec::new();
     for round in 0..ROUNDS {
-        let doomed: Vec<String> = (0..PER_ROUND).map(|i| format!("doomed-{round}-{i}")).collect();
+        let doomed: Vec<String> = (0..PER_ROUND)
+            .map(|i| format!("doomed-{round}-{i}"))
+            .collect();
         for name in &doomed {
             cloud
                 .put_virtual_machine("rg", name, "SystemAssigned")
@@ -59,7 +61,10 @@ async fn concurrent_creates_and_deletes_leave_every_vm_its_own_agent() {
             .agent_address(&vm.vm_id)
             .await
             .unwrap_or_else(|| panic!("{} lost its agent", vm.name));
-        let recorded = vm.imds_address.as_deref().expect("a recorded agent address");
+        let recorded = vm
+            .imds_address
+            .as_deref()
+            .expect("a recorded agent address");
         assert_eq!(recorded, running.to_string(), "{}", vm.name);
         assert!(addresses.insert(running), "{} shares {running}", vm.name);
 

@@ -5,8 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use azsim_testkit::fixtures::Client;
 use azsim_testkit::FakeCloud;
+use azsim_testkit::fixtures::Client;
 
 const MANAGEMENT_SCOPE: &str = "https://management.azure.com/.default";
 
@@ -87,7 +87,10 @@ async fn the_database_never_holds_the_administrators_secret() {
     let cloud = FakeCloud::start().await;
     cloud.create_resource_group("rg").await.assert_status(201);
     let secret = cloud.cloud().endpoints().admin.client_secret.clone();
-    cloud.client_secret_token(MANAGEMENT_SCOPE).await.assert_status(200);
+    cloud
+        .client_secret_token(MANAGEMENT_SCOPE)
+        .await
+        .assert_status(200);
 
     for file in ["azsim.db", "azsim.db-wal"] {
         assert!(
@@ -106,7 +109,10 @@ async fn a_restart_keeps_the_administrators_secret() {
     cloud.restart().await;
 
     assert_eq!(cloud.cloud().endpoints().admin, before);
-    cloud.client_secret_token(MANAGEMENT_SCOPE).await.assert_status(200);
+    cloud
+        .client_secret_token(MANAGEMENT_SCOPE)
+        .await
+        .assert_status(200);
     cloud.stop().await;
 }
 
@@ -127,7 +133,10 @@ async fn a_lost_endpoints_file_gets_the_administrator_a_new_secret() {
     let after = cloud.cloud().endpoints().admin.clone();
     assert_eq!(after.client_id, before.client_id, "the same administrator");
     assert_ne!(after.client_secret, before.client_secret, "a new secret");
-    cloud.client_secret_token(MANAGEMENT_SCOPE).await.assert_status(200);
+    cloud
+        .client_secret_token(MANAGEMENT_SCOPE)
+        .await
+        .assert_status(200);
     // The new credential replaced the lost one, as a credential reset does.
     let refused = cloud
         .client_secret_token_for(&old_admin, MANAGEMENT_SCOPE)

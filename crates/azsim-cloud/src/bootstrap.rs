@@ -71,7 +71,9 @@ pub async fn ensure(
                     ))
                 })?;
         let kept = match previous_secret.map(ClientSecret::new) {
-            Some(secret) if is_valid_client_secret(&mut tx, &admin.object_id, &secret, now).await? => {
+            Some(secret)
+                if is_valid_client_secret(&mut tx, &admin.object_id, &secret, now).await? =>
+            {
                 secret
             }
             _ => {

@@ -134,4 +134,3 @@ fn read(path: &Path) -> Result<String, CloudError> {
         source,
     })
 }
-

@@ -383,7 +383,10 @@ impl Msrp {
         for vm in deleted {
             let _vm_lock = self.inner.vm_locks.lock(vm.vm_row).await;
             if self.inner.fleet.stop_agent(&vm.vm_id).await {
-                tracing::info!(vm_id = vm.vm_id, "stopped the metadata agent of a deleted VM");
+                tracing::info!(
+                    vm_id = vm.vm_id,
+                    "stopped the metadata agent of a deleted VM"
+                );
             }
         }
     }

@@ -41,14 +41,21 @@ impl VmLocks {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.locks.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 
 impl Drop for VmLockGuard<'_> {
     fn drop(&mut self) {
         drop(self.guard.take());
-        let mut locks = self.locks.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut locks = self
+            .locks
+            .locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         // Only the map holds it: nobody holds or waits for this VM's lock, so forget it (the
         // map stays as small as the number of VMs being worked on).
         if locks
@@ -81,7 +88,10 @@ mod tests {
         // Another VM's lock is free meanwhile.
         drop(locks.lock(2).await);
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!waiting.is_finished(), "the second caller waits for the first");
+        assert!(
+            !waiting.is_finished(),
+            "the second caller waits for the first"
+        );
 
         drop(held);
         waiting.await.unwrap();

@@ -140,7 +140,11 @@ fn create_owner_only(path: &Path) -> std::io::Result<()> {
             .create(true)
             .mode(OWNER_ONLY)
             .open(path)?;
-        for file in [path.to_owned(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+        for file in [
+            path.to_owned(),
+            sidecar(path, "-wal"),
+            sidecar(path, "-shm"),
+        ] {
             match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(OWNER_ONLY)) {
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
                 other => other?,
@@ -318,6 +322,41 @@ mod tests {
             assert_eq!(mode(file), 0o600, "{}", file.display());
         }
         store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_migration_forgets_the_plaintext_admin_secret_and_shared_agent_addresses() {
+        let (_dir, path) = created().await;
+        // A database as the schema before 20261202000001 left it.
+        run(
+            &path,
+            "DROP INDEX virtual_machines_imds_address;
+             DELETE FROM _sqlx_migrations WHERE version = 20261202000001;
+             INSERT INTO cloud_settings (key, value) VALUES ('admin_client_secret', 'plain');
+             INSERT INTO tenants VALUES ('t1', 'Tenant', 'tenant.onmicrosoft.com', 0);
+             INSERT INTO subscriptions VALUES ('s1', 't1', 'Sub', 'Enabled', 0);
+             INSERT INTO resource_groups (resource_group_row, subscription_id, name, location,
+                 created_at) VALUES (1, 's1', 'rg', 'westeurope', 0);
+             INSERT INTO virtual_machines (vm_row, resource_group_row, name, vm_id, location,
+                 imds_address, created_at, updated_at) VALUES
+                 (10, 1, 'vm1', 'vmid-1', 'westeurope', '127.0.0.1:50001', 0, 0),
+                 (11, 1, 'vm2', 'vmid-2', 'westeurope', '127.0.0.1:50001', 0, 0),
+                 (12, 1, 'vm3', 'vmid-3', 'westeurope', '127.0.0.1:50003', 0, 0);",
+        )
+        .await;
+
+        let store = Store::open(&path).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            get_setting(&mut conn, "admin_client_secret").await.unwrap(),
+            None
+        );
+        let addresses: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT imds_address FROM virtual_machines ORDER BY vm_row")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(addresses, [None, None, Some("127.0.0.1:50003".to_owned())]);
     }
 
     #[tokio::test]

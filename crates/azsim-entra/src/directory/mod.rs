@@ -17,8 +17,8 @@ use azsim_core::{ClientId, ObjectId, ResourceId};
 use azsim_pki::Certificate;
 use azsim_store::directory::{
     Application, CertificateCredential, PrincipalType, SecretCredential, ServicePrincipal,
-    delete_credential, insert_application, insert_certificate_credential,
-    insert_secret_credential, insert_service_principal, list_secret_credentials,
+    delete_credential, insert_application, insert_certificate_credential, insert_secret_credential,
+    insert_service_principal, list_secret_credentials,
 };
 use azsim_store::identities::{IdentityKind, NewManagedIdentity, insert_managed_identity};
 use azsim_store::{Connection, StoreError};
