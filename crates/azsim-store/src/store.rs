@@ -39,6 +39,12 @@ impl Store {
         })?;
         let pool = connect(path, true).await?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
+        // What the migrations deleted leaves the write-ahead log for the main file now (and
+        // the log is emptied), rather than at some later checkpoint.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await
+            .map_err(StoreError::query("checkpointing after the migrations"))?;
         Ok(Self { pool })
     }
 
@@ -180,7 +186,10 @@ async fn connect(path: &Path, create_if_missing: bool) -> Result<SqlitePool, Sto
         .foreign_keys(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Deleted rows are overwritten with zeros: a deleted identity's private key (or the
+        // plaintext secret an older azsim kept) does not linger in free pages of the file.
+        .pragma("secure_delete", "ON");
     SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
@@ -324,15 +333,18 @@ mod tests {
         store.close().await;
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn the_migration_forgets_the_plaintext_admin_secret_and_shared_agent_addresses() {
+        const PLAINTEXT: &[u8] = b"Plain~Text.Secret_0123456789abcdefXYZ";
         let (_dir, path) = created().await;
         // A database as the schema before 20261202000001 left it.
         run(
             &path,
             "DROP INDEX virtual_machines_imds_address;
              DELETE FROM _sqlx_migrations WHERE version = 20261202000001;
-             INSERT INTO cloud_settings (key, value) VALUES ('admin_client_secret', 'plain');
+             INSERT INTO cloud_settings (key, value)
+                 VALUES ('admin_client_secret', 'Plain~Text.Secret_0123456789abcdefXYZ');
              INSERT INTO tenants VALUES ('t1', 'Tenant', 'tenant.onmicrosoft.com', 0);
              INSERT INTO subscriptions VALUES ('s1', 't1', 'Sub', 'Enabled', 0);
              INSERT INTO resource_groups (resource_group_row, subscription_id, name, location,
@@ -351,6 +363,18 @@ mod tests {
             get_setting(&mut conn, "admin_client_secret").await.unwrap(),
             None
         );
+        // Nor do its bytes linger in the files.
+        for file in [path.clone(), sidecar(&path, "-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(
+                    !bytes
+                        .windows(PLAINTEXT.len())
+                        .any(|window| window == PLAINTEXT),
+                    "{} still holds the old plaintext secret",
+                    file.display()
+                );
+            }
+        }
         let addresses: Vec<Option<String>> =
             sqlx::query_scalar("SELECT imds_address FROM virtual_machines ORDER BY vm_row")
                 .fetch_all(&mut *conn)
