@@ -20,7 +20,10 @@ use url::Url;
 
 use crate::bootstrap::{self, CloudIdentity};
 use crate::tls::{self, CloudTls};
-use crate::{AdminCredentials, CloudConfig, CloudError, DATABASE_FILE, Endpoints};
+use crate::{
+    AdminCredentials, CA_KEY_FILE, CloudConfig, CloudError, DATABASE_FILE, ENDPOINTS_FILE,
+    Endpoints, data_dir,
+};
 
 /// A running cloud. Dropping it without [`Cloud::shutdown`] aborts its servers.
 #[derive(Debug)]
@@ -48,14 +51,17 @@ impl Cloud {
     /// ready.
     pub async fn start(config: CloudConfig) -> Result<Self, CloudError> {
         let started = Instant::now();
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| CloudError::DataDir {
-            path: config.data_dir.clone(),
-            source,
-        })?;
+        data_dir::prepare(&config.data_dir, &[ENDPOINTS_FILE, CA_KEY_FILE])?;
         let database = config.data_dir.join(DATABASE_FILE);
         let store = Store::open(&database).await?;
         let clock: SharedClock = config.clock.clone();
-        let identity = bootstrap::ensure(&store, &clock).await?;
+        // The administrator's secret is only in the last endpoints file; a file that is
+        // missing or unreadable means a new secret (bootstrap logs it).
+        let previous = Endpoints::read(&config.data_dir).ok();
+        let previous_secret = previous
+            .as_ref()
+            .map(|endpoints| endpoints.admin.client_secret.as_str());
+        let identity = bootstrap::ensure(&store, &clock, previous_secret).await?;
         let events = StoreEventSink::spawn(store.clone(), clock.clone());
         let shared_events: azsim_core::SharedEventSink = Arc::new(events.clone());
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::CloudError;
+use crate::data_dir::{OWNER_ONLY_FILE, write_atomically};
 
 /// The file name inside the data directory.
 pub const ENDPOINTS_FILE: &str = "endpoints.json";
@@ -47,21 +48,16 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Writes `endpoints.json` into `data_dir` atomically (write, then rename), so a reader
-    /// never sees half a file.
+    /// never sees half a file, and owner-only (0600).
     pub fn write(&self, data_dir: &Path) -> Result<PathBuf, CloudError> {
         let path = data_dir.join(ENDPOINTS_FILE);
-        let temporary = data_dir.join(format!("{ENDPOINTS_FILE}.tmp"));
         let text =
             serde_json::to_string_pretty(self).map_err(|source| CloudError::BadEndpoints {
                 path: path.clone(),
                 source,
             })?;
-        let io_error = |source| CloudError::DataDir {
-            path: path.clone(),
-            source,
-        };
-        std::fs::write(&temporary, text + "\n").map_err(io_error)?;
-        std::fs::rename(&temporary, &path).map_err(io_error)?;
+        // It holds the administrator's secret: owner-only from its first byte.
+        write_atomically(&path, &(text + "\n"), OWNER_ONLY_FILE)?;
         Ok(path)
     }
 

@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`CloudConfig`]: data directory, listen addresses, clock, HTTPS or plain HTTP.
+//! - `data_dir`: the data directory and its owner-only files.
 //! - `tls`: the cloud's own certificate authority (`ca.pem`) and its server certificates.
 //! - [`bootstrap`]: the tenant, subscription and administrator created on first start.
 //! - [`Endpoints`]: the facts written to `endpoints.json` for scripts and people.
@@ -13,6 +14,7 @@
 pub mod bootstrap;
 mod cloud;
 mod config;
+mod data_dir;
 mod endpoints;
 mod error;
 mod tls;

@@ -6,7 +6,6 @@
 //! key beside it gets owner-only permissions, which a row in the shared database cannot have.
 
 use std::fs;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
@@ -16,6 +15,7 @@ use azsim_pki::{CertificateAuthority, CertificateRequest, CertificateUsage, KeyP
 use time::{Duration, OffsetDateTime};
 
 use crate::CloudError;
+use crate::data_dir::{OWNER_ONLY_FILE, write_atomically};
 
 /// The CA certificate inside the data directory (readable by all: clients trust it).
 pub const CA_CERTIFICATE_FILE: &str = "ca.pem";
@@ -122,7 +122,7 @@ fn load_or_create_ca(
     let ca = CertificateAuthority::generate(CA_COMMON_NAME, now - CLOCK_SKEW, now + CA_LIFETIME)
         .map_err(CloudError::Certificate)?;
     // The key first: a crash in between leaves no certificate without its key.
-    write_atomically(&key_path, &ca.private_key_pem(), 0o600)?;
+    write_atomically(&key_path, &ca.private_key_pem(), OWNER_ONLY_FILE)?;
     write_atomically(&certificate_path, &ca.certificate().to_pem(), 0o644)?;
     tracing::info!(path = %certificate_path.display(), "created the certificate authority");
     Ok(ca)
@@ -133,25 +133,4 @@ fn read(path: &Path) -> Result<String, CloudError> {
         path: path.to_path_buf(),
         source,
     })
-}
-
-/// Writes `text` to a temporary file created with `mode` (so a key is never readable by
-/// others, not even for a moment), then renames it into place.
-fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), CloudError> {
-    let temporary = path.with_extension("pem.tmp");
-    let io_error = |source| CloudError::DataDir {
-        path: path.to_path_buf(),
-        source,
-    };
-    let _ = fs::remove_file(&temporary);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&temporary).map_err(io_error)?;
-    file.write_all(text.as_bytes()).map_err(io_error)?;
-    file.sync_all().map_err(io_error)?;
-    fs::rename(&temporary, path).map_err(io_error)
 }

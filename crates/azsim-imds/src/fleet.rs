@@ -41,8 +41,9 @@ impl ImdsFleet {
         }
     }
 
-    /// Starts the VM's agent (on `preferred` if that address can be bound, else on
-    /// `bind_host:0`) or, if it runs, updates its instance and identities. Returns its address.
+    /// Starts the VM's agent (on `preferred` if that address can be bound and no other VM's
+    /// agent holds it, else on `bind_host:0`) or, if it runs, updates its instance and
+    /// identities. Returns its address.
     pub async fn ensure_agent(
         &self,
         instance: VmInstance,
@@ -55,7 +56,41 @@ impl ImdsFleet {
             agent.set_identities(identities);
             return Ok(agent.local_addr());
         }
+        // Never another VM's address: its workload would get this VM's tokens. (The socket
+        // would refuse it too while that agent listens; this holds whatever the platform's
+        // socket options.)
+        let preferred = preferred.filter(|address| !held_by_an_agent(&agents, *address));
         let listener = bind(preferred, &self.inner.config).await?;
+        self.start_agent(&mut agents, listener, instance, identities)
+            .await
+    }
+
+    /// Moves the VM's agent to a fresh address (another VM holds its recorded address) and
+    /// returns it. The new port is bound while the old agent still holds its own, so it
+    /// differs; the old agent then stops. The App Service secret must be given again
+    /// ([`ImdsFleet::set_identity_header`]).
+    pub async fn move_agent(
+        &self,
+        instance: VmInstance,
+        identities: Vec<IdentityCredential>,
+    ) -> io::Result<SocketAddr> {
+        let mut agents = self.inner.agents.lock().await;
+        let listener = bind(None, &self.inner.config).await?;
+        if let Some(old) = agents.remove(&instance.vm_id) {
+            old.stop().await;
+        }
+        self.start_agent(&mut agents, listener, instance, identities)
+            .await
+    }
+
+    /// Starts an agent on `listener` and adds it to `agents`.
+    async fn start_agent(
+        &self,
+        agents: &mut HashMap<String, ImdsAgent>,
+        listener: TcpListener,
+        instance: VmInstance,
+        identities: Vec<IdentityCredential>,
+    ) -> io::Result<SocketAddr> {
         let vm_id = instance.vm_id.clone();
         let agent = ImdsAgent::start(
             listener,
@@ -121,6 +156,11 @@ impl ImdsFleet {
             agent.stop().await;
         }
     }
+}
+
+/// Whether a running agent listens on `address`.
+fn held_by_an_agent(agents: &HashMap<String, ImdsAgent>, address: SocketAddr) -> bool {
+    agents.values().any(|agent| agent.local_addr() == address)
 }
 
 /// Binds `preferred` (an agent's earlier address, so clients keep working across restarts)

@@ -14,6 +14,7 @@
 //! - [`authority`]: loading or creating MSRP's certificate authority.
 //! - [`credential`]: issuing an identity certificate and registering it in the directory.
 //! - [`agents`]: turning store rows into what a metadata agent is given.
+//! - `vm_locks`: one lock per VM, so its agent follows the last committed write.
 //! - `identity_header`: each VM's App Service secret (`IDENTITY_HEADER`), created once and
 //!   handed to its agent.
 
@@ -24,9 +25,13 @@ mod error;
 mod identity_header;
 mod msrp;
 mod user_assigned;
+mod vm_locks;
+
+#[cfg(test)]
+mod agent_race_tests;
 
 pub use error::MsrpError;
-pub use msrp::{Msrp, MsrpConfig, SystemIdentityInfo, VmIdentityTarget};
+pub use msrp::{DeletedVm, Msrp, MsrpConfig, SystemIdentityInfo, VmIdentityTarget};
 pub use user_assigned::{
     UserAssignedIdentity, UserAssignedIdentityTarget, user_assigned_identity_resource_id,
 };

@@ -20,17 +20,22 @@ use azsim_store::identities::{
 use azsim_store::resources::{
     find_subscription, find_virtual_machine_by_row, list_all_virtual_machines, set_imds_address,
 };
-use azsim_store::{Connection, ReadConnection, Store, WriteTransaction};
+use azsim_store::{Connection, ReadConnection, Store, StoreError, WriteTransaction};
 use serde_json::{Map, Value};
 
 use crate::agents::{vm_credentials, vm_instance};
 use crate::credential::{
     CertificatePolicy, issue_certificate, keep_for_agents, renew_identity_certificate,
 };
+use crate::vm_locks::VmLocks;
 use crate::{MsrpError, authority};
 
 /// How many tasks restore metadata agents at start-up.
 const RESTORE_TASKS: usize = 4;
+
+/// How often an agent is moved when its fresh address is recorded for another VM (each move
+/// binds a port the OS has not just handed out, so one is nearly always enough).
+const MOVE_ATTEMPTS: usize = 3;
 
 /// MSRP's settings.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +54,15 @@ impl Default for MsrpConfig {
             certificate_renew_after: Duration::from_secs(45 * DAY),
         }
     }
+}
+
+/// A VM a committed transaction deleted: whose metadata agent to stop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedVm {
+    /// The VM's row.
+    pub vm_row: i64,
+    /// The VM's `vmId`, which keys its agent.
+    pub vm_id: String,
 }
 
 /// The VM whose system-assigned identity is being changed.
@@ -93,6 +107,7 @@ pub(crate) struct Inner {
     pub(crate) fleet: ImdsFleet,
     pub(crate) authority: CertificateAuthority,
     pub(crate) policy: CertificatePolicy,
+    pub(crate) vm_locks: VmLocks,
 }
 
 impl Msrp {
@@ -116,6 +131,7 @@ impl Msrp {
                     validity: config.certificate_validity,
                     renew_after: config.certificate_renew_after,
                 },
+                vm_locks: VmLocks::default(),
             }),
         })
     }
@@ -284,11 +300,16 @@ impl Msrp {
 
     /// After the transaction committed: starts or updates the VM's metadata agent so that it
     /// serves the VM's current facts and identities (flow step 3).
+    ///
+    /// Under the VM's lock, reading the VM afresh: a VM deleted meanwhile is left alone (its
+    /// delete stops its agent, under the same lock, with [`Msrp::stop_vm_agents`]), so a create
+    /// and a delete of one VM converge whatever their order, and no other VM's agent is
+    /// touched.
     pub async fn sync_vm_agent(&self, vm_row: i64, correlation_id: &str) -> Result<(), MsrpError> {
+        let _vm_lock = self.inner.vm_locks.lock(vm_row).await;
         let mut conn = self.connection().await?;
         let Some(vm) = find_virtual_machine_by_row(&mut conn, vm_row).await? else {
-            // Deleted meanwhile: nothing to serve.
-            return self.reap_agents().await;
+            return Ok(());
         };
         let tenant_id = find_subscription(&mut conn, &vm.subscription_id)
             .await?
@@ -302,17 +323,39 @@ impl Msrp {
             .as_deref()
             .and_then(|address| address.parse().ok());
         let client_ids: Vec<String> = credentials.iter().map(|c| c.client_id.clone()).collect();
-        let address = self
+        let agent_error = |source| MsrpError::Agent {
+            vm_id: vm.vm_id.clone(),
+            source,
+        };
+        let instance = vm_instance(&vm, &tenant_id);
+        let mut address = self
             .inner
             .fleet
-            .ensure_agent(vm_instance(&vm, &tenant_id), credentials, preferred)
+            .ensure_agent(instance.clone(), credentials.clone(), preferred)
             .await
-            .map_err(|source| MsrpError::Agent {
-                vm_id: vm.vm_id.clone(),
-                source,
-            })?;
-        if preferred != Some(address) {
-            set_imds_address(&mut conn, vm_row, &address.to_string()).await?;
+            .map_err(agent_error)?;
+        let mut attempts = 0;
+        while preferred != Some(address) {
+            match set_imds_address(&mut conn, vm_row, &address.to_string()).await {
+                Ok(()) => break,
+                // Another VM's row records this address (its agent is not running yet, e.g.
+                // while agents are restored): move ours rather than share it.
+                Err(StoreError::Conflict { .. }) if attempts < MOVE_ATTEMPTS => {
+                    attempts += 1;
+                    tracing::info!(
+                        vm_id = vm.vm_id,
+                        %address,
+                        "another VM is recorded at this agent address; moving the agent"
+                    );
+                    address = self
+                        .inner
+                        .fleet
+                        .move_agent(instance.clone(), credentials.clone())
+                        .await
+                        .map_err(agent_error)?;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         self.configure_identity_header(&mut conn, vm_row, &vm.vm_id)
             .await?;
@@ -333,21 +376,19 @@ impl Msrp {
         Ok(())
     }
 
-    /// After a delete committed: stops the agents of VMs that no longer exist.
-    pub async fn reap_agents(&self) -> Result<(), MsrpError> {
-        let mut conn = self.connection().await?;
-        let existing: std::collections::HashSet<String> = list_all_virtual_machines(&mut conn)
-            .await?
-            .into_iter()
-            .map(|vm| vm.vm_id)
-            .collect();
-        for vm_id in self.inner.fleet.running_vm_ids().await {
-            if !existing.contains(&vm_id) {
-                self.inner.fleet.stop_agent(&vm_id).await;
-                tracing::info!(vm_id, "stopped the metadata agent of a deleted VM");
+    /// After a delete committed: stops the metadata agents of exactly the VMs it deleted
+    /// (collected in its transaction), each under the VM's lock. Agents of other VMs, whatever
+    /// is being created meanwhile, are never looked at.
+    pub async fn stop_vm_agents(&self, deleted: &[DeletedVm]) {
+        for vm in deleted {
+            let _vm_lock = self.inner.vm_locks.lock(vm.vm_row).await;
+            if self.inner.fleet.stop_agent(&vm.vm_id).await {
+                tracing::info!(
+                    vm_id = vm.vm_id,
+                    "stopped the metadata agent of a deleted VM"
+                );
             }
         }
-        Ok(())
     }
 
     /// At start-up: brings back the metadata agent of every VM in the store, on its old
@@ -422,7 +463,7 @@ impl Msrp {
     }
 
     /// After a commit: brings the agents of `vm_rows` in line (each VM once; a VM deleted
-    /// meanwhile has its agent stopped).
+    /// meanwhile is left to its delete).
     pub async fn sync_vm_agents(
         &self,
         vm_rows: &[i64],

@@ -29,9 +29,22 @@ impl Store {
     /// Foreign keys are switched on for every connection: the life-cycle rules are foreign keys
     /// and would silently do nothing without it. WAL journaling lets readers run beside the
     /// one writer, and `synchronous = FULL` makes every committed transaction survive a crash.
+    ///
+    /// The file holds private keys, so it is created owner-only (0600) before SQLite opens
+    /// it, and an existing one (with its `-wal` and `-shm`) is tightened to that.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        create_owner_only(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source: sqlx::Error::Io(source),
+        })?;
         let pool = connect(path, true).await?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
+        // What the migrations deleted leaves the write-ahead log for the main file now (and
+        // the log is emptied), rather than at some later checkpoint.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await
+            .map_err(StoreError::query("checkpointing after the migrations"))?;
         Ok(Self { pool })
     }
 
@@ -119,6 +132,48 @@ impl Store {
     }
 }
 
+/// Creates the database file with mode 0600 if it is missing, and tightens it and its `-wal`
+/// and `-shm` to 0600 if they exist. SQLite's unix VFS creates `-wal` and `-shm` with the main
+/// file's mode, so they are owner-only from their first byte too: there is no window between
+/// creating a file and restricting it.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Neither truncates nor rewrites an existing file.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .mode(OWNER_ONLY)
+            .open(path)?;
+        for file in [
+            path.to_owned(),
+            sidecar(path, "-wal"),
+            sidecar(path, "-shm"),
+        ] {
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(OWNER_ONLY)) {
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Read and write for the owner, nothing for anyone else.
+#[cfg(unix)]
+const OWNER_ONLY: u32 = 0o600;
+
+/// SQLite's name for a file beside the database (`azsim.db-wal`).
+#[cfg(unix)]
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
 /// Builds the pool with the settings every connection needs.
 async fn connect(path: &Path, create_if_missing: bool) -> Result<SqlitePool, StoreError> {
     let display = path.display().to_string();
@@ -131,7 +186,10 @@ async fn connect(path: &Path, create_if_missing: bool) -> Result<SqlitePool, Sto
         .foreign_keys(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Deleted rows are overwritten with zeros: a deleted identity's private key (or the
+        // plaintext secret an older azsim kept) does not linger in free pages of the file.
+        .pragma("secure_delete", "ON");
     SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
@@ -243,6 +301,86 @@ mod tests {
             .map(|migration| migration.version)
             .max()
             .unwrap()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_and_its_journal_files_are_owner_only_and_tightened_on_open() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("azsim.db");
+        let files = [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")];
+
+        let store = Store::open(&path).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        put_setting(&mut conn, "k", "v").await.unwrap();
+        for file in &files {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        drop(conn);
+        store.close().await;
+
+        for file in &files {
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let store = Store::open(&path).await.unwrap();
+        for file in files.iter().filter(|file| file.exists()) {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        store.close().await;
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_migration_forgets_the_plaintext_admin_secret_and_shared_agent_addresses() {
+        const PLAINTEXT: &[u8] = b"Plain~Text.Secret_0123456789abcdefXYZ";
+        let (_dir, path) = created().await;
+        // A database as the schema before 20261202000001 left it.
+        run(
+            &path,
+            "DROP INDEX virtual_machines_imds_address;
+             DELETE FROM _sqlx_migrations WHERE version = 20261202000001;
+             INSERT INTO cloud_settings (key, value)
+                 VALUES ('admin_client_secret', 'Plain~Text.Secret_0123456789abcdefXYZ');
+             INSERT INTO tenants VALUES ('t1', 'Tenant', 'tenant.onmicrosoft.com', 0);
+             INSERT INTO subscriptions VALUES ('s1', 't1', 'Sub', 'Enabled', 0);
+             INSERT INTO resource_groups (resource_group_row, subscription_id, name, location,
+                 created_at) VALUES (1, 's1', 'rg', 'westeurope', 0);
+             INSERT INTO virtual_machines (vm_row, resource_group_row, name, vm_id, location,
+                 imds_address, created_at, updated_at) VALUES
+                 (10, 1, 'vm1', 'vmid-1', 'westeurope', '127.0.0.1:50001', 0, 0),
+                 (11, 1, 'vm2', 'vmid-2', 'westeurope', '127.0.0.1:50001', 0, 0),
+                 (12, 1, 'vm3', 'vmid-3', 'westeurope', '127.0.0.1:50003', 0, 0);",
+        )
+        .await;
+
+        let store = Store::open(&path).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            get_setting(&mut conn, "admin_client_secret").await.unwrap(),
+            None
+        );
+        // Nor do its bytes linger in the files.
+        for file in [path.clone(), sidecar(&path, "-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(
+                    !bytes
+                        .windows(PLAINTEXT.len())
+                        .any(|window| window == PLAINTEXT),
+                    "{} still holds the old plaintext secret",
+                    file.display()
+                );
+            }
+        }
+        let addresses: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT imds_address FROM virtual_machines ORDER BY vm_row")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(addresses, [None, None, Some("127.0.0.1:50003".to_owned())]);
     }
 
     #[tokio::test]

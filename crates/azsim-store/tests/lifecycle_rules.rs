@@ -484,3 +484,29 @@ async fn a_user_assigned_identity_needs_a_resource_group_and_a_name_and_no_vm() 
         );
     }
 }
+
+#[tokio::test]
+async fn two_vms_never_share_a_metadata_agent_address() {
+    let fixture = Fixture::new().await;
+    fixture
+        .exec("UPDATE virtual_machines SET imds_address = '127.0.0.1:50001' WHERE vm_row = 10")
+        .await;
+
+    let shared = fixture
+        .try_exec("UPDATE virtual_machines SET imds_address = '127.0.0.1:50001' WHERE vm_row = 11")
+        .await;
+    assert!(
+        shared.is_err(),
+        "a second VM must not be given the address of another VM's agent"
+    );
+    // VMs without an agent address yet are many; a deleted VM's address is free again.
+    fixture
+        .exec("UPDATE virtual_machines SET imds_address = NULL WHERE vm_row = 11")
+        .await;
+    fixture
+        .exec("DELETE FROM virtual_machines WHERE vm_row = 10")
+        .await;
+    fixture
+        .exec("UPDATE virtual_machines SET imds_address = '127.0.0.1:50001' WHERE vm_row = 11")
+        .await;
+}

@@ -1,5 +1,6 @@
 //! Resource groups: create or replace, read, list, update tags, delete with everything in them.
 
+use azsim_msrp::DeletedVm;
 use azsim_store::resources::{self, ResourceGroup, ResourceGroupUpsert, ResourceGroupWrite};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -139,10 +140,20 @@ pub(crate) async fn resource_group_delete(
         .msrp()
         .vms_using_identities_of_resource_group(&mut tx, group.resource_group_row)
         .await?;
+    // The VMs this transaction deletes, read in it: their agents, and no others, stop.
+    let deleted_vms: Vec<DeletedVm> =
+        resources::list_virtual_machines_in_resource_group(&mut tx, group.resource_group_row)
+            .await?
+            .into_iter()
+            .map(|vm| DeletedVm {
+                vm_row: vm.vm_row,
+                vm_id: vm.vm_id,
+            })
+            .collect();
     resources::delete_resource_group(&mut tx, group.resource_group_row).await?;
     tx.commit().await?;
     tracing::info!("resource group deleted");
-    state.msrp().reap_agents().await?;
+    state.msrp().stop_vm_agents(&deleted_vms).await;
     state.vaults().reap_vaults().await?;
     state
         .msrp()

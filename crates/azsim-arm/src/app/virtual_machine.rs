@@ -7,7 +7,7 @@
 //! (it reads what was committed).
 
 use azsim_core::{FlowEvent, FlowStep, ResourceId};
-use azsim_msrp::{SystemIdentityInfo, UserAssignedIdentity, VmIdentityTarget};
+use azsim_msrp::{DeletedVm, SystemIdentityInfo, UserAssignedIdentity, VmIdentityTarget};
 use azsim_store::resources::{
     self, NewVirtualMachine, ResourceGroup, Subscription, VirtualMachine, VirtualMachineUpdate,
 };
@@ -240,7 +240,7 @@ pub(crate) async fn virtual_machine_list_in_subscription(
 }
 
 /// Deletes a VM (and, by the schema's cascades, its identity, principal and credentials),
-/// then stops its metadata agent. `false` when there was no such VM.
+/// then stops that VM's metadata agent. `false` when there was no such VM.
 #[tracing::instrument(skip_all, fields(resource_id = %id))]
 pub(crate) async fn virtual_machine_delete(
     state: &ArmState,
@@ -258,7 +258,14 @@ pub(crate) async fn virtual_machine_delete(
     resources::delete_virtual_machine(&mut tx, vm.vm_row).await?;
     tx.commit().await?;
     tracing::info!(vm_id = %vm.vm_id, "virtual machine deleted");
-    state.msrp().reap_agents().await?;
+    // Exactly the VM this transaction deleted: a VM created meanwhile keeps its agent.
+    state
+        .msrp()
+        .stop_vm_agents(&[DeletedVm {
+            vm_row: vm.vm_row,
+            vm_id: vm.vm_id,
+        }])
+        .await;
     Ok(true)
 }
 

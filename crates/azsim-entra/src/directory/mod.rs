@@ -17,8 +17,8 @@ use azsim_core::{ClientId, ObjectId, ResourceId};
 use azsim_pki::Certificate;
 use azsim_store::directory::{
     Application, CertificateCredential, PrincipalType, SecretCredential, ServicePrincipal,
-    insert_application, insert_certificate_credential, insert_secret_credential,
-    insert_service_principal,
+    delete_credential, insert_application, insert_certificate_credential, insert_secret_credential,
+    insert_service_principal, list_secret_credentials,
 };
 use azsim_store::identities::{IdentityKind, NewManagedIdentity, insert_managed_identity};
 use azsim_store::{Connection, StoreError};
@@ -81,23 +81,67 @@ pub async fn register_application(
         },
     )
     .await?;
-    insert_secret_credential(
-        conn,
-        &SecretCredential {
-            credential_id: uuid::Uuid::new_v4().to_string(),
-            object_id: object_id.to_string(),
-            secret_sha256: client_secret.digest(),
-            not_before: now - SECRET_GRACE_SECONDS,
-            not_after: now + i64::try_from(SECRET_VALIDITY.as_secs()).unwrap_or(i64::MAX),
-            created_at: now,
-        },
-    )
-    .await?;
+    add_client_secret(conn, object_id.as_str(), &client_secret, now).await?;
     Ok(RegisteredApplication {
         client_id,
         object_id,
         client_secret,
     })
+}
+
+/// Replaces every client secret of the service principal `object_id` with a new one valid
+/// for two years from `now`, as `az ad sp credential reset` does without `--append`: whoever
+/// held an old secret can no longer sign in with it. Returns the new secret in the clear (the
+/// directory keeps only its digest, so this is the one chance to hand it out).
+pub async fn reset_client_secret(
+    conn: &mut Connection,
+    object_id: &str,
+    now: i64,
+) -> Result<ClientSecret, StoreError> {
+    for old in list_secret_credentials(conn, object_id).await? {
+        delete_credential(conn, &old.credential_id).await?;
+    }
+    let client_secret = ClientSecret::generate();
+    add_client_secret(conn, object_id, &client_secret, now).await?;
+    Ok(client_secret)
+}
+
+/// Whether `secret` is a client secret of the service principal `object_id` valid at `now`.
+pub async fn is_valid_client_secret(
+    conn: &mut Connection,
+    object_id: &str,
+    secret: &ClientSecret,
+    now: i64,
+) -> Result<bool, StoreError> {
+    Ok(list_secret_credentials(conn, object_id)
+        .await?
+        .iter()
+        .any(|credential| {
+            credential.not_before <= now
+                && now < credential.not_after
+                && secret.verify(&credential.secret_sha256)
+        }))
+}
+
+/// Stores `secret`'s digest as a credential of `object_id`, valid for two years from `now`.
+async fn add_client_secret(
+    conn: &mut Connection,
+    object_id: &str,
+    secret: &ClientSecret,
+    now: i64,
+) -> Result<(), StoreError> {
+    insert_secret_credential(
+        conn,
+        &SecretCredential {
+            credential_id: uuid::Uuid::new_v4().to_string(),
+            object_id: object_id.to_owned(),
+            secret_sha256: secret.digest(),
+            not_before: now - SECRET_GRACE_SECONDS,
+            not_after: now + i64::try_from(SECRET_VALIDITY.as_secs()).unwrap_or(i64::MAX),
+            created_at: now,
+        },
+    )
+    .await
 }
 
 /// Registers `certificate` as a credential of the service principal `object_id`, valid
