@@ -44,13 +44,15 @@ pub fn router(state: ArmState) -> Router {
     azsim_http::limit_request_bodies(
         routes,
         azsim_http::limits::RESOURCE_API_BODY_LIMIT,
-        |too_large| error::ArmError::RequestContentTooLarge {
-            limit: too_large.limit,
-        }
-        .into_response(),
+        |too_large| {
+            error::ArmError::RequestContentTooLarge {
+                limit: too_large.limit,
+            }
+            .into_response()
+        },
     )
-        .layer(from_fn(|request, next| {
-            azsim_http::with_request_context("arm", request, next)
-        }))
-        .with_state(state)
+    .layer(from_fn(|request, next| {
+        azsim_http::with_request_context("arm", request, next)
+    }))
+    .with_state(state)
 }

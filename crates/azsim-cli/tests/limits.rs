@@ -4,10 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "conformance/running_cloud.rs"]
-mod running_cloud;
 #[path = "support/cloud_admin.rs"]
 mod cloud_admin;
+#[path = "conformance/running_cloud.rs"]
+mod running_cloud;
 
 use std::path::Path;
 use std::process::Command;

@@ -5,10 +5,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "conformance/running_cloud.rs"]
-mod running_cloud;
 #[path = "support/cloud_admin.rs"]
 mod cloud_admin;
+#[path = "conformance/running_cloud.rs"]
+mod running_cloud;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -149,6 +149,9 @@ async fn cached_token_requests_run_in_bounded_memory_and_sigint_stops_in_under_a
         rss_after as i64 - rss_before as i64,
         stop_time.as_millis()
     );
+    for line in cloud.log().lines().filter(|line| line.contains("stopp")) {
+        println!("azsim: {line}");
+    }
     assert_eq!(answered, REQUESTS, "{}", cloud.log());
     assert!(
         rss_after.saturating_sub(rss_before) < RSS_GROWTH_LIMIT_KB,
@@ -176,6 +179,10 @@ async fn cached_token_requests_run_in_bounded_memory_and_sigint_stops_in_under_a
         .lines()
         .filter(|line| line.contains("cache hits not recorded one by one"))
         .collect();
-    println!("{} summary events, e.g. {:?}", summaries.len(), summaries.first());
+    println!(
+        "{} summary events, e.g. {:?}",
+        summaries.len(),
+        summaries.first()
+    );
     assert!(!summaries.is_empty(), "no summary among the events");
 }

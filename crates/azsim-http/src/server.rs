@@ -86,9 +86,11 @@ pub fn serve_tls(
     let local_addr = listener.local_addr()?;
     // `tap_io` does nothing to the stream; it is what lets axum hand handlers the peer's
     // `SocketAddr` (`ConnectInfo`) for a listener type of our own, as it does for TCP.
-    let listener =
-        ConnectionLimit::new(TlsListener::new(listener, tls)?, MAX_CONNECTIONS_PER_LISTENER)
-            .tap_io(|_| {});
+    let listener = ConnectionLimit::new(
+        TlsListener::new(listener, tls)?,
+        MAX_CONNECTIONS_PER_LISTENER,
+    )
+    .tap_io(|_| {});
     let (stopping, stop_grace) = stop_signal(shutdown);
     let task = tokio::spawn(async move {
         let serving = axum::serve(

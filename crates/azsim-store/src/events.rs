@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Notify, watch};
 
-use crate::{Connection, Store, StoreError};
+use crate::{Connection, ReadConnection, Store, StoreError};
 
 /// A flow event as stored, with its position and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,10 +332,27 @@ fn take_batch(shared: &Shared, clock: &SharedClock) -> Option<Batch> {
 }
 
 /// The writer: appends batches until the last sink handle is dropped and the queue is empty.
+///
+/// While there is work it keeps one connection of the pool (rather than taking any of them
+/// for each batch), so under sustained load only that connection's page cache grows with the
+/// log; it gives the connection back whenever the queue is empty, so the store can close.
 async fn write_events(store: Store, clock: SharedClock, shared: Arc<Shared>) {
     loop {
+        let mut connection: Option<ReadConnection> = None;
         while let Some(batch) = take_batch(&shared, &clock) {
-            if let Err(error) = append_batch(&store, &batch.events).await {
+            let appended = async {
+                if connection.is_none() {
+                    connection = Some(store.read().await?);
+                }
+                match connection.as_mut() {
+                    Some(connection) => append_batch(connection, &batch.events).await,
+                    None => Ok(()),
+                }
+            }
+            .await;
+            if let Err(error) = appended {
+                // A failed connection is not reused.
+                connection = None;
                 tracing::warn!(
                     error = &error as &dyn std::error::Error,
                     lost = batch.events.len(),
@@ -344,6 +361,7 @@ async fn write_events(store: Store, clock: SharedClock, shared: Arc<Shared>) {
             }
             shared.written.send_replace(batch.up_to);
         }
+        drop(connection);
         if shared.pending().closed && shared.pending().queue.is_empty() {
             return;
         }
@@ -351,14 +369,19 @@ async fn write_events(store: Store, clock: SharedClock, shared: Arc<Shared>) {
     }
 }
 
-/// Appends `events` in one transaction.
+/// Appends `events` in one transaction (rolled back if any insert fails).
 async fn append_batch(
-    store: &Store,
+    connection: &mut Connection,
     events: &[(OffsetDateTime, FlowEvent)],
 ) -> Result<(), StoreError> {
-    let mut transaction = store.write().await?;
+    let mut transaction = sqlx::Connection::begin(&mut *connection)
+        .await
+        .map_err(StoreError::query("starting a flow-event batch"))?;
     for (recorded_at, event) in events {
         insert_event(&mut transaction, *recorded_at, event).await?;
     }
-    transaction.commit().await
+    transaction
+        .commit()
+        .await
+        .map_err(StoreError::query("committing a flow-event batch"))
 }

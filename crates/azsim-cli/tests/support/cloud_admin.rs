@@ -119,6 +119,7 @@ impl CloudAdmin {
     }
 
     /// Creates vault `name` in resource group `group` (which must exist); returns its URI.
+    #[allow(dead_code)]
     pub(crate) async fn create_vault(&self, group: &str, name: &str) -> String {
         let vault = self
             .put(
