@@ -96,3 +96,35 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for Permitted<Io> {
         self.io.is_write_vectored()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::serve::Listener;
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listener_at_its_limit_accepts_again_only_when_a_connection_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut limited = ConnectionLimit::new(listener, 1);
+        let _first_client = TcpStream::connect(address).await.unwrap();
+        let (first, _) = limited.accept().await;
+        // The kernel completes the second handshake; the listener must not take it yet.
+        let _second_client = TcpStream::connect(address).await.unwrap();
+        let waiting = tokio::time::timeout(Duration::from_millis(200), limited.accept()).await;
+        assert!(
+            waiting.is_err(),
+            "a second connection was accepted past the limit"
+        );
+        drop(first);
+        let second = tokio::time::timeout(Duration::from_secs(5), limited.accept()).await;
+        assert!(
+            second.is_ok(),
+            "the freed permit was not given to the next connection"
+        );
+    }
+}
