@@ -1,10 +1,11 @@
 //! Bounding request bodies: a body over a service's limit is refused with `413` in that
 //! service's own error format, before any handler (or authentication) sees the request.
 //!
-//! The layer reads the whole body (at most the limit) before the request goes on, so every
-//! answer, an early `401` challenge included, is sent after the client finished writing and
-//! never races a client still sending. A body over the limit (by `Content-Length` or by
-//! growing past it in chunks) is read on and discarded up to
+//! A body with a `Content-Length` over the limit is refused from the header alone; one within
+//! it goes on unread (hyper never yields more than announced), so a service may still answer
+//! before reading it, as the vault's bearer challenge does. A body without a length (chunked)
+//! is read here, at most the limit, before the request goes on, and refused once it grows
+//! past it. What is left of a refused body is read and discarded up to
 //! [`REFUSED_BODY_DRAIN_LIMIT`] for at most [`REFUSED_BODY_DRAIN_TIME`], so a client that
 //! sends without waiting reads the `413` instead of a reset connection; a client that sent
 //! `Expect: 100-continue` is answered at once and never sends the body.
@@ -77,6 +78,11 @@ async fn bounded_body(
             Drained::Whole => refuse(too_large),
             Drained::Cut => closing(refuse(too_large)),
         };
+    }
+    if content_length(&parts.headers).is_some() {
+        // hyper never yields more than the announced length, so the body is within the limit
+        // and goes on unread: a service may answer before reading it (the vault's challenge).
+        return next.run(Request::from_parts(parts, body)).await;
     }
     let mut body = body;
     let mut buffered: Vec<u8> = Vec::new();
