@@ -42,4 +42,4 @@ pub const MAX_CONNECTIONS_PER_LISTENER: usize = 1024;
 /// How long a stopping server waits for open requests after it stopped accepting and closed
 /// its idle keep-alive connections; a request still running then is cut off, so a stop
 /// finishes in bounded time at any load.
-pub const STOP_GRACE: Duration = Duration::from_millis(500);
+pub const STOP_GRACE: Duration = Duration::from_millis(300);
