@@ -229,6 +229,12 @@ pub(crate) enum ArmError {
         /// The method used.
         method: String,
     },
+    /// The request body is over the resource API's limit (ARM's 4 MB).
+    #[error("request body over {limit} bytes")]
+    RequestContentTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The store failed.
     #[error("store operation failed")]
     Store(#[source] azsim_store::StoreError),
@@ -313,6 +319,10 @@ impl ArmError {
             Self::InvalidResourceType { .. } => (S::NOT_FOUND, "InvalidResourceType"),
             Self::NoRoute { .. } => (S::NOT_FOUND, "NotFound"),
             Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
+            // Code and text as ARM answers (seen in Azure/avdaccelerator#632 and
+            // Azure/azure-api-management-devops-resource-kit#594; 413 in
+            // MicrosoftDocs/azure-docs#74251).
+            Self::RequestContentTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "RequestContentTooLarge"),
             Self::Store(_)
             | Self::Inconsistent { .. }
             | Self::Msrp(_)
@@ -488,6 +498,10 @@ impl ArmError {
             Self::MethodNotAllowed { method } => {
                 format!("The requested resource does not support http method '{method}'.")
             }
+            Self::RequestContentTooLarge { limit } => format!(
+                "The request content size exceeds the maximum size of {} MB.",
+                limit / (1024 * 1024)
+            ),
             Self::Store(_)
             | Self::Inconsistent { .. }
             | Self::Msrp(_)

@@ -30,6 +30,7 @@ mod state;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
 
 pub use state::{ArmConfig, ArmState};
 
@@ -37,11 +38,21 @@ pub use state::{ArmConfig, ArmState};
 /// its case-insensitively parsed path and authorized by the caller's role assignments before
 /// its handler runs; errors are logged once, inside the request's span.
 pub fn router(state: ArmState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .fallback(routes::dispatch)
-        .layer(from_fn_with_state(state.clone(), request::arm_request))
-        .layer(from_fn(|request, next| {
-            azsim_http::with_request_context("arm", request, next)
-        }))
-        .with_state(state)
+        .layer(from_fn_with_state(state.clone(), request::arm_request));
+    azsim_http::limit_request_bodies(
+        routes,
+        azsim_http::limits::RESOURCE_API_BODY_LIMIT,
+        |too_large| {
+            error::ArmError::RequestContentTooLarge {
+                limit: too_large.limit,
+            }
+            .into_response()
+        },
+    )
+    .layer(from_fn(|request, next| {
+        azsim_http::with_request_context("arm", request, next)
+    }))
+    .with_state(state)
 }

@@ -61,9 +61,22 @@ pub struct FlowEvent {
 }
 
 /// Where flow events go. Recording never blocks and never fails the request that records.
+///
+/// Two kinds of events come in by two doors, because a sink in bounded memory must treat
+/// them differently under load: [`EventSink::record`] takes events of the life cycle
+/// (provisioning, grants, tokens issued), which a sink must never drop;
+/// [`EventSink::record_cache_hit`] takes the one event per request that a metadata agent
+/// answers from its cache, which a sink may count and summarise instead of keeping one by
+/// one when it is full.
 pub trait EventSink: Send + Sync + fmt::Debug {
-    /// Records `event`, stamped with the current time of the cloud's clock.
+    /// Records `event`, stamped with the current time of the cloud's clock. Never dropped.
     fn record(&self, event: FlowEvent);
+
+    /// Records `event`, a request answered from a cache; under load the sink may keep only a
+    /// count of such events. By default it is recorded like any other.
+    fn record_cache_hit(&self, event: FlowEvent) {
+        self.record(event);
+    }
 }
 
 /// An event sink shared by the components of one cloud.

@@ -20,6 +20,21 @@ pub(crate) fn missing_parameter(name: &str) -> OAuthError {
     )
 }
 
+/// AADSTS9002313 ("Invalid request. Request is malformed or invalid."): a request body over
+/// the token service's limit. Entra documents no code of its own for an oversized body; this
+/// is its documented code for a malformed request, answered with 413
+/// (`oauth_error::body_too_large`).
+pub(crate) fn request_body_too_large(limit: usize) -> OAuthError {
+    OAuthError::new(
+        InvalidRequest,
+        9_002_313,
+        format!(
+            "Invalid request. Request is malformed or invalid. The request body exceeds the \
+             maximum size of {limit} bytes."
+        ),
+    )
+}
+
 /// AADSTS90100: a parameter is empty or not valid.
 pub(crate) fn invalid_parameter(name: &str) -> OAuthError {
     OAuthError::new(

@@ -148,6 +148,20 @@ impl OAuthError {
     }
 }
 
+/// The answer to a request body over the token service's limit: Entra's error body, with
+/// the status HTTP has for it (413) instead of its code's 400.
+pub(crate) fn body_too_large(
+    limit: usize,
+    now: OffsetDateTime,
+    context: &RequestContext,
+    public_base: &str,
+) -> Response {
+    let mut response =
+        crate::aadsts::request_body_too_large(limit).into_response(now, context, public_base);
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
+}
+
 /// Sets the headers Entra sends on every token endpoint response.
 pub(crate) fn no_store(response: &mut Response) {
     let headers = response.headers_mut();

@@ -61,7 +61,7 @@ impl TokenService {
     /// The routes: token endpoints (v1, v2), discovery documents, JWKS and MSAL's instance
     /// discovery, each request wrapped in the `entra` request context.
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/{tenant}/oauth2/token", post(token_endpoint::token_v1))
             .route(
                 "/{tenant}/oauth2/v2.0/token",
@@ -81,10 +81,23 @@ impl TokenService {
                 "/{tenant}/discovery/instance",
                 get(discovery::instance_discovery),
             )
-            .with_state(self.state.clone())
-            .layer(middleware::from_fn(|request, next| {
-                with_request_context("entra", request, next)
-            }))
+            .with_state(self.state.clone());
+        let state = self.state.clone();
+        azsim_http::limit_request_bodies(
+            routes,
+            azsim_http::limits::TOKEN_SERVICE_BODY_LIMIT,
+            move |too_large| {
+                crate::oauth_error::body_too_large(
+                    too_large.limit,
+                    state.clock.now(),
+                    &too_large.context,
+                    state.config.base(),
+                )
+            },
+        )
+        .layer(middleware::from_fn(|request, next| {
+            with_request_context("entra", request, next)
+        }))
     }
 
     /// A validator for the tokens this service issues (sharing its store and clock).

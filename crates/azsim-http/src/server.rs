@@ -1,4 +1,9 @@
 //! Serving a router on a bound listener, in plain HTTP or over TLS, until a shutdown signal.
+//!
+//! Every listener holds at most [`MAX_CONNECTIONS_PER_LISTENER`] connections, and a stop takes
+//! at most [`STOP_GRACE`] after its signal: the listener closes at once, idle keep-alive
+//! connections are closed, open requests may finish within the grace, and whatever is still
+//! running then is cut off.
 
 use std::future::Future;
 use std::io;
@@ -7,8 +12,11 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::connection_limit::ConnectionLimit;
+use crate::limits::{MAX_CONNECTIONS_PER_LISTENER, STOP_GRACE};
 use crate::tls::{ServerTls, TlsListener};
 
 /// A running HTTP server.
@@ -49,13 +57,20 @@ pub fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<ServerHandle> {
     let local_addr = listener.local_addr()?;
+    // `tap_io` does nothing to the stream; it is what lets axum hand handlers the peer's
+    // `SocketAddr` (`ConnectInfo`) for a listener type of our own, as it does for TCP.
+    let listener = ConnectionLimit::new(listener, MAX_CONNECTIONS_PER_LISTENER).tap_io(|_| {});
+    let (stopping, stop_grace) = stop_signal(shutdown);
     let task = tokio::spawn(async move {
-        axum::serve(
+        let serving = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
+        .with_graceful_shutdown(stopping);
+        tokio::select! {
+            result = serving => result,
+            () = stop_grace => Ok(()),
+        }
     });
     Ok(ServerHandle { local_addr, task })
 }
@@ -71,14 +86,53 @@ pub fn serve_tls(
     let local_addr = listener.local_addr()?;
     // `tap_io` does nothing to the stream; it is what lets axum hand handlers the peer's
     // `SocketAddr` (`ConnectInfo`) for a listener type of our own, as it does for TCP.
-    let listener = TlsListener::new(listener, tls)?.tap_io(|_| {});
+    let listener = ConnectionLimit::new(
+        TlsListener::new(listener, tls)?,
+        MAX_CONNECTIONS_PER_LISTENER,
+    )
+    .tap_io(|_| {});
+    let (stopping, stop_grace) = stop_signal(shutdown);
     let task = tokio::spawn(async move {
-        axum::serve(
+        let serving = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
+        .with_graceful_shutdown(stopping);
+        tokio::select! {
+            result = serving => result,
+            () = stop_grace => Ok(()),
+        }
     });
     Ok(ServerHandle { local_addr, task })
+}
+
+/// Splits `shutdown` in two: a future that completes when it fires (axum's graceful stop
+/// starts then) and one that completes [`STOP_GRACE`] later (the server gives up waiting).
+fn stop_signal(
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (
+    impl Future<Output = ()> + Send + 'static,
+    impl Future<Output = ()> + Send + 'static,
+) {
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let mut for_graceful = stopped.clone();
+    let mut for_grace = stopped;
+    (
+        async move {
+            // A dropped sender means the signal can never fire; that is no stop.
+            if for_graceful.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
+        async move {
+            if for_grace.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(STOP_GRACE).await;
+        },
+    )
 }

@@ -55,6 +55,12 @@ pub enum IdentityError {
     /// A method other than GET.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request body is over the agent's limit.
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl From<SelectionError> for IdentityError {
@@ -121,6 +127,13 @@ impl IntoResponse for IdentityError {
                 "method_not_allowed".to_owned(),
                 "The metadata service only supports GET".to_owned(),
             ),
+            // Our wording and code: the real service documents no answer to a body (it
+            // serves GET only), so this takes the shape of its other refusals.
+            Self::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request".to_owned(),
+                format!("The request body exceeds the maximum size of {limit} bytes"),
+            ),
         };
         let body = OauthErrorBody {
             error: &error,
@@ -162,6 +175,12 @@ pub enum MetadataError {
     /// A method other than GET.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request body is over the agent's limit.
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl IntoResponse for MetadataError {
@@ -195,6 +214,11 @@ impl IntoResponse for MetadataError {
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 json!({ "error": "Method not allowed" }),
+            ),
+            // Our wording, in the shape of the instance endpoints' other refusals.
+            Self::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "error": format!("Bad request. The request body exceeds the maximum size of {limit} bytes") }),
             ),
         };
         with_allow_on_405(json_response(status, &body))

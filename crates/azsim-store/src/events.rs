@@ -1,12 +1,17 @@
-//! The flow-event log: every hop of the managed-identity flow, in the order it happened.
+//! The flow-event log: every hop of the managed-identity flow, in the order it happened, and
+//! [`StoreEventSink`], which appends to it in bounded memory.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use azsim_core::{EventSink, FlowEvent, FlowStep, SharedClock};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, watch};
 
-use crate::{Connection, Store, StoreError};
+use crate::{Connection, ReadConnection, Store, StoreError};
 
 /// A flow event as stored, with its position and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,70 +101,136 @@ impl TryFrom<EventRow> for StoredEvent {
     }
 }
 
-enum SinkMessage {
-    Record(OffsetDateTime, FlowEvent),
-    Flush(oneshot::Sender<()>),
+/// How many cache-hit events (a metadata agent answering from its cache, one per request)
+/// may wait for the writer. Past this they are counted instead of queued, and the writer
+/// records one summary per agent ("N cache hits not recorded one by one").
+pub const CACHE_HIT_QUEUE_LIMIT: usize = 4096;
+
+/// How many life-cycle events may wait for the writer before it is worth a warning. They are
+/// never dropped: each follows a committed store write (at least one fsync of its own), while
+/// the writer appends a whole batch per fsync, so the writer outpaces any producer of them
+/// and this lane stays far below the number; the warning says if it ever does not.
+pub const LIFECYCLE_QUEUE_WARNING: usize = 4096;
+
+/// The most events the writer appends in one transaction.
+pub const BATCH_LIMIT: usize = 1024;
+
+/// Which lane an event came in by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// Never dropped.
+    Lifecycle,
+    /// Counted and summarised when its lane is full.
+    CacheHit,
 }
 
-/// An [`EventSink`] that appends to the store.
+/// What waits for the writer.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Events in the order they were recorded, each with its sequence number.
+    queue: VecDeque<Queued>,
+    /// How many of `queue` are cache hits.
+    queued_cache_hits: usize,
+    /// Cache hits not queued, per (source, target): one summary each at the next write.
+    unrecorded_cache_hits: BTreeMap<(String, String), u64>,
+    /// Sequence number of the last event recorded (queued or counted).
+    recorded: u64,
+    /// Set when the last sink handle is dropped: the writer finishes and ends.
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Queued {
+    sequence: u64,
+    lane: Lane,
+    recorded_at: OffsetDateTime,
+    event: FlowEvent,
+}
+
+/// What the sink handles and the writer share.
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Notify,
+    /// The sequence number up to which every event is written (or summarised and written).
+    written: watch::Sender<u64>,
+    /// Cache hits counted instead of recorded one by one, since start.
+    unrecorded_total: AtomicU64,
+}
+
+impl Shared {
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        // Every change to `Pending` is complete under the lock, so a poisoned one is whole.
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The handle every clone of a sink shares; dropping the last one lets the writer finish.
+#[derive(Debug)]
+struct Handle {
+    shared: Arc<Shared>,
+    clock: SharedClock,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.pending().closed = true;
+        self.shared.wake.notify_one();
+    }
+}
+
+/// An [`EventSink`] that appends to the store, in bounded memory.
 ///
-/// Recording only stamps the time and queues the event, so a request never waits on the log;
-/// one writer task appends them in the order they were recorded.
+/// Recording only stamps the time and queues the event, so a request never waits on the log.
+/// One writer task appends queued events in the order they were recorded, up to
+/// [`BATCH_LIMIT`] per transaction (one fsync per batch, not per event). Life-cycle events
+/// ([`EventSink::record`]) are always queued; cache hits ([`EventSink::record_cache_hit`]) are
+/// queued while fewer than [`CACHE_HIT_QUEUE_LIMIT`] wait, and counted otherwise, the count
+/// written as one summary event per agent with the next batch.
 #[derive(Debug, Clone)]
 pub struct StoreEventSink {
-    clock: SharedClock,
-    sender: mpsc::UnboundedSender<SinkMessage>,
-}
-
-impl std::fmt::Debug for SinkMessage {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Record(_, event) => formatter.debug_tuple("Record").field(event).finish(),
-            Self::Flush(_) => formatter.write_str("Flush"),
-        }
-    }
+    handle: Arc<Handle>,
 }
 
 impl StoreEventSink {
-    /// Starts the writer task on the current runtime. It ends when every sink clone is dropped.
+    /// Starts the writer task on the current runtime. It ends when every sink clone is
+    /// dropped, after writing what was queued.
     pub fn spawn(store: Store, clock: SharedClock) -> Self {
-        let (sender, mut receiver) = mpsc::unbounded_channel::<SinkMessage>();
-        tokio::spawn(async move {
-            while let Some(message) = receiver.recv().await {
-                match message {
-                    SinkMessage::Record(recorded_at, event) => {
-                        let result = async {
-                            let mut connection = store.read().await?;
-                            insert_event(&mut connection, recorded_at, &event).await
-                        }
-                        .await;
-                        if let Err(error) = result {
-                            tracing::warn!(
-                                error = &error as &dyn std::error::Error,
-                                "flow event lost"
-                            );
-                        }
-                    }
-                    SinkMessage::Flush(done) => {
-                        let _ = done.send(());
-                    }
-                }
-            }
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Notify::new(),
+            written: watch::channel(0).0,
+            unrecorded_total: AtomicU64::new(0),
         });
-        Self { clock, sender }
-    }
-
-    /// Waits until every event recorded before this call is in the store.
-    pub async fn flush(&self) {
-        let (done, written) = oneshot::channel();
-        if self.sender.send(SinkMessage::Flush(done)).is_ok() {
-            let _ = written.await;
+        tokio::spawn(write_events(store, clock.clone(), Arc::clone(&shared)));
+        Self {
+            handle: Arc::new(Handle { shared, clock }),
         }
     }
-}
 
-impl EventSink for StoreEventSink {
-    fn record(&self, event: FlowEvent) {
+    /// Waits until every event recorded before this call is in the store (cache hits over
+    /// the queue's bound as their summary). The queue is bounded, so this is bounded too.
+    pub async fn flush(&self) {
+        let shared = &self.handle.shared;
+        let target = shared.pending().recorded;
+        let mut written = shared.written.subscribe();
+        shared.wake.notify_one();
+        let _ = written.wait_for(|written| *written >= target).await;
+    }
+
+    /// How many events wait for the writer now.
+    pub fn queued(&self) -> usize {
+        self.handle.shared.pending().queue.len()
+    }
+
+    /// How many cache hits were counted instead of recorded one by one, since start.
+    pub fn unrecorded_cache_hits(&self) -> u64 {
+        self.handle.shared.unrecorded_total.load(Ordering::Relaxed)
+    }
+
+    fn enqueue(&self, lane: Lane, event: FlowEvent) {
         tracing::debug!(
             source = %event.source,
             target = %event.target,
@@ -168,10 +239,149 @@ impl EventSink for StoreEventSink {
             "{}",
             event.summary
         );
-        // The writer only stops when the runtime shuts down; an event recorded then is lost,
-        // which is acceptable for a log of hops.
-        let _ = self
-            .sender
-            .send(SinkMessage::Record(self.clock.now(), event));
+        let shared = &self.handle.shared;
+        let recorded_at = self.handle.clock.now();
+        let mut pending = shared.pending();
+        pending.recorded += 1;
+        let sequence = pending.recorded;
+        match lane {
+            Lane::CacheHit if pending.queued_cache_hits >= CACHE_HIT_QUEUE_LIMIT => {
+                *pending
+                    .unrecorded_cache_hits
+                    .entry((event.source, event.target))
+                    .or_default() += 1;
+                shared.unrecorded_total.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {
+                if lane == Lane::CacheHit {
+                    pending.queued_cache_hits += 1;
+                }
+                pending.queue.push_back(Queued {
+                    sequence,
+                    lane,
+                    recorded_at,
+                    event,
+                });
+                let lifecycle = pending.queue.len() - pending.queued_cache_hits;
+                if lane == Lane::Lifecycle && lifecycle == LIFECYCLE_QUEUE_WARNING {
+                    tracing::warn!(
+                        queued = lifecycle,
+                        "life-cycle flow events are queued faster than they are written"
+                    );
+                }
+            }
+        }
+        drop(pending);
+        shared.wake.notify_one();
     }
+}
+
+impl EventSink for StoreEventSink {
+    fn record(&self, event: FlowEvent) {
+        self.enqueue(Lane::Lifecycle, event);
+    }
+
+    fn record_cache_hit(&self, event: FlowEvent) {
+        self.enqueue(Lane::CacheHit, event);
+    }
+}
+
+/// One batch taken from the queue.
+struct Batch {
+    events: Vec<(OffsetDateTime, FlowEvent)>,
+    /// Every event up to this sequence number is in `events` or summarised in it.
+    up_to: u64,
+}
+
+/// Takes the next batch: up to [`BATCH_LIMIT`] queued events, then a summary per agent of
+/// the cache hits counted so far.
+fn take_batch(shared: &Shared, clock: &SharedClock) -> Option<Batch> {
+    let mut pending = shared.pending();
+    if pending.queue.is_empty() && pending.unrecorded_cache_hits.is_empty() {
+        return None;
+    }
+    let count = pending.queue.len().min(BATCH_LIMIT);
+    let mut events = Vec::with_capacity(count + pending.unrecorded_cache_hits.len());
+    let mut up_to = 0;
+    for queued in pending.queue.drain(..count).collect::<Vec<_>>() {
+        if queued.lane == Lane::CacheHit {
+            pending.queued_cache_hits -= 1;
+        }
+        up_to = queued.sequence;
+        events.push((queued.recorded_at, queued.event));
+    }
+    if pending.queue.is_empty() {
+        up_to = pending.recorded;
+    }
+    let now = clock.now();
+    for ((source, target), count) in std::mem::take(&mut pending.unrecorded_cache_hits) {
+        events.push((
+            now,
+            FlowEvent {
+                source,
+                target,
+                step: Some(FlowStep::RequestToken),
+                correlation_id: String::new(),
+                summary: format!(
+                    "{count} cache hits not recorded one by one (the event queue was full)"
+                ),
+            },
+        ));
+    }
+    Some(Batch { events, up_to })
+}
+
+/// The writer: appends batches until the last sink handle is dropped and the queue is empty.
+///
+/// While there is work it keeps one connection of the pool (rather than taking any of them
+/// for each batch), so under sustained load only that connection's page cache grows with the
+/// log; it gives the connection back whenever the queue is empty, so the store can close.
+async fn write_events(store: Store, clock: SharedClock, shared: Arc<Shared>) {
+    loop {
+        let mut connection: Option<ReadConnection> = None;
+        while let Some(batch) = take_batch(&shared, &clock) {
+            let appended = async {
+                if connection.is_none() {
+                    connection = Some(store.read().await?);
+                }
+                match connection.as_mut() {
+                    Some(connection) => append_batch(connection, &batch.events).await,
+                    None => Ok(()),
+                }
+            }
+            .await;
+            if let Err(error) = appended {
+                // A failed connection is not reused.
+                connection = None;
+                tracing::warn!(
+                    error = &error as &dyn std::error::Error,
+                    lost = batch.events.len(),
+                    "flow events lost"
+                );
+            }
+            shared.written.send_replace(batch.up_to);
+        }
+        drop(connection);
+        if shared.pending().closed && shared.pending().queue.is_empty() {
+            return;
+        }
+        shared.wake.notified().await;
+    }
+}
+
+/// Appends `events` in one transaction (rolled back if any insert fails).
+async fn append_batch(
+    connection: &mut Connection,
+    events: &[(OffsetDateTime, FlowEvent)],
+) -> Result<(), StoreError> {
+    let mut transaction = sqlx::Connection::begin(&mut *connection)
+        .await
+        .map_err(StoreError::query("starting a flow-event batch"))?;
+    for (recorded_at, event) in events {
+        insert_event(&mut transaction, *recorded_at, event).await?;
+    }
+    transaction
+        .commit()
+        .await
+        .map_err(StoreError::query("committing a flow-event batch"))
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn;
+use axum::response::IntoResponse;
 use azsim_core::{SharedClock, SharedEventSink};
 use azsim_entra::AccessTokenValidator;
 use azsim_rbac::Authorizer;
@@ -73,7 +74,17 @@ impl VaultService {
     /// The data plane's routes with request ids and the per-request span; each vault's
     /// listener serves them with the vault it is for as a request extension.
     pub(crate) fn router(&self) -> Router {
-        crate::routes::router(self.clone()).layer(from_fn(|request, next| {
+        azsim_http::limit_request_bodies(
+            crate::routes::router(self.clone()),
+            azsim_http::limits::VAULT_BODY_LIMIT,
+            |too_large| {
+                VaultError::RequestTooLarge {
+                    limit: too_large.limit,
+                }
+                .into_response()
+            },
+        )
+        .layer(from_fn(|request, next| {
             azsim_http::with_request_context("vault", request, next)
         }))
     }

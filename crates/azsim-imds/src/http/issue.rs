@@ -52,22 +52,35 @@ pub(super) async fn issue_token(
         endpoint,
     } = request;
     let agent_name = format!("imds:{}", state.instance().name);
-    state.events.record(FlowEvent {
+    let request_event = FlowEvent {
         source: "workload".to_owned(),
         target: agent_name.clone(),
         step: Some(FlowStep::RequestToken),
         correlation_id: correlation_id.to_owned(),
         summary: format!("code on the VM asks {endpoint} for a token for {resource}"),
-    });
+    };
 
     let identities = state.identities();
-    let credential = select_identity(&identities, selector).map_err(IssueError::Selection)?;
+    let credential = match select_identity(&identities, selector) {
+        Ok(credential) => credential,
+        Err(error) => {
+            state.events.record(request_event);
+            return Err(IssueError::Selection(error));
+        }
+    };
     let now = state.clock.unix_seconds();
     let cached = if bypass_cache {
         None
     } else {
         state.cache.get(&credential.client_id, resource, now)
     };
+    // A request answered from the cache is one of the many of a busy workload: the event
+    // sink may summarise those under load. A request that reaches the token service is not.
+    if cached.is_some() {
+        state.events.record_cache_hit(request_event);
+    } else {
+        state.events.record(request_event);
+    }
     let token = match cached {
         Some(token) => {
             tracing::debug!(client_id = %credential.client_id, resource = %resource, "token served from cache");

@@ -15,7 +15,8 @@ use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use azsim_http::RequestContext;
+use azsim_http::limits::METADATA_BODY_LIMIT;
+use azsim_http::{BodyTooLarge, RequestContext};
 
 use crate::agent::AgentState;
 use crate::app_service_error::{AppServiceError, AppServiceFailure};
@@ -23,7 +24,7 @@ use crate::error::{IdentityError, MetadataError};
 
 /// The router of one agent.
 pub(crate) fn router(state: Arc<AgentState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route(
             "/metadata/identity/oauth2/token",
             get(token::identity_token_issue),
@@ -41,10 +42,24 @@ pub(crate) fn router(state: Arc<AgentState>) -> Router {
         .route("/metadata/versions", get(info::versions_list))
         .fallback(not_found)
         .with_state(state)
-        .layer(middleware::from_fn(only_get))
-        .layer(middleware::from_fn(|request, next| {
+        .layer(middleware::from_fn(only_get));
+    azsim_http::limit_request_bodies(routes, METADATA_BODY_LIMIT, body_too_large).layer(
+        middleware::from_fn(|request, next| {
             azsim_http::with_request_context("imds", request, next)
-        }))
+        }),
+    )
+}
+
+/// The answer to a body over the agent's limit, in the dialect of the path's endpoints (the
+/// App Service endpoint answers in the identity endpoints' OAuth form here).
+fn body_too_large(too_large: BodyTooLarge) -> Response {
+    let limit = too_large.limit;
+    let path = too_large.uri.path();
+    if is_identity_path(path) || is_app_service_path(path) {
+        IdentityError::PayloadTooLarge { limit }.into_response()
+    } else {
+        MetadataError::PayloadTooLarge { limit }.into_response()
+    }
 }
 
 /// Whether `path` belongs to the identity endpoints, which answer errors in the OAuth form.
