@@ -235,6 +235,12 @@ pub(crate) enum ArmError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A body sent with a media type other than JSON (or none).
+    #[error("unsupported media type {media_type:?}")]
+    UnsupportedMediaType {
+        /// The `Content-Type` sent, `<null>` when there was none.
+        media_type: String,
+    },
     /// The store failed.
     #[error("store operation failed")]
     Store(#[source] azsim_store::StoreError),
@@ -323,6 +329,10 @@ impl ArmError {
             // Azure/azure-api-management-devops-resource-kit#594; 413 in
             // MicrosoftDocs/azure-docs#74251).
             Self::RequestContentTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "RequestContentTooLarge"),
+            // As ARM answers a body without `application/json` (azure-cli#10143, #13056).
+            Self::UnsupportedMediaType { .. } => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType")
+            }
             Self::Store(_)
             | Self::Inconsistent { .. }
             | Self::Msrp(_)
@@ -501,6 +511,10 @@ impl ArmError {
             Self::RequestContentTooLarge { limit } => format!(
                 "The request content size exceeds the maximum size of {} MB.",
                 limit / (1024 * 1024)
+            ),
+            Self::UnsupportedMediaType { media_type } => format!(
+                "The content media type '{media_type}' is not supported. Only 'application/json' \
+                 is supported."
             ),
             Self::Store(_)
             | Self::Inconsistent { .. }

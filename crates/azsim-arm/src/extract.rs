@@ -50,10 +50,39 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
     }
 }
 
+/// Refuses a request that carries a body with a media type other than `application/json`, as
+/// ARM does (`415 UnsupportedMediaType`, also for a body without `Content-Type`; seen in
+/// azure-cli#10143 and #13056). Parameters (`; charset=utf-8`) and case do not matter. A
+/// request without a body passes whatever its headers say.
+pub(crate) fn check_json_media_type(headers: &http::HeaderMap) -> Result<(), ArmError> {
+    let has_body = headers.contains_key(http::header::TRANSFER_ENCODING)
+        || headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok())
+            .is_some_and(|length| length.trim() != "0");
+    if !has_body {
+        return Ok(());
+    }
+    let Some(content_type) = headers.get(http::header::CONTENT_TYPE) else {
+        return Err(ArmError::UnsupportedMediaType {
+            media_type: "<null>".to_owned(),
+        });
+    };
+    let content_type = String::from_utf8_lossy(content_type.as_bytes()).into_owned();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ArmError::UnsupportedMediaType {
+            media_type: content_type,
+        })
+    }
+}
+
 /// A JSON body of type `T`; malformed or ill-typed JSON is ARM's `InvalidRequestContent`.
 ///
-/// The content type is not checked: ARM parses whatever arrives, and some clients send JSON
-/// as `text/plain`. Unknown fields are tolerated, as ARM tolerates them.
+/// The media type is checked before, by [`check_json_media_type`]. Unknown fields are
+/// tolerated, as ARM tolerates them.
 #[derive(Debug, Clone)]
 pub(crate) struct ArmJson<T>(pub(crate) T);
 

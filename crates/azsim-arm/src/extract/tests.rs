@@ -75,3 +75,40 @@ fn unknown_fields_are_tolerated() {
         ArmJson::<Body>::from_bytes(br#"{"location":"eastus","managedBy":"x"}"#).unwrap();
     assert_eq!(body.location, "eastus");
 }
+
+fn headers(pairs: &[(&str, &str)]) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in pairs {
+        map.insert(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            http::HeaderValue::from_str(value).unwrap(),
+        );
+    }
+    map
+}
+
+#[test]
+fn a_body_must_be_sent_as_json() {
+    for accepted in [
+        headers(&[("content-length", "2"), ("content-type", "application/json")]),
+        headers(&[
+            ("content-length", "2"),
+            ("content-type", "Application/JSON; charset=utf-8"),
+        ]),
+        headers(&[]),
+        headers(&[("content-length", "0"), ("content-type", "text/plain")]),
+    ] {
+        assert!(check_json_media_type(&accepted).is_ok(), "{accepted:?}");
+    }
+    match check_json_media_type(&headers(&[
+        ("content-length", "2"),
+        ("content-type", "text/plain"),
+    ])) {
+        Err(ArmError::UnsupportedMediaType { media_type }) => assert_eq!(media_type, "text/plain"),
+        other => panic!("{other:?}"),
+    }
+    match check_json_media_type(&headers(&[("transfer-encoding", "chunked")])) {
+        Err(ArmError::UnsupportedMediaType { media_type }) => assert_eq!(media_type, "<null>"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -94,6 +94,9 @@ async fn route(state: ArmState, request: Request) -> Result<Response, ArmError> 
         });
     }
     crate::access::authorize_request(&state, &arm_request, &method).await?;
+    if matches!(method, Method::PUT | Method::PATCH | Method::POST) {
+        crate::extract::check_json_media_type(&parts.headers)?;
+    }
     let path = arm_request.path.clone();
     // A new name is checked against its kind's rule before any handler can write.
     if let ArmPath::Item { id, kind } = &path {

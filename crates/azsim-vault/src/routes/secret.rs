@@ -112,8 +112,22 @@ fn parse_set_request(body: &[u8]) -> Result<SetSecretRequest, VaultError> {
     if !json.is_object() {
         return Err(invalid("it is not a JSON object".to_owned()));
     }
-    serde_json::from_value(json).map_err(|error| invalid(error.to_string()))
+    let request: SetSecretRequest =
+        serde_json::from_value(json).map_err(|error| invalid(error.to_string()))?;
+    if request.value.len() > MAX_SECRET_VALUE_BYTES {
+        return Err(VaultError::BadParameter {
+            message: format!(
+                "Secret is beyond the maximum permitted length of {MAX_SECRET_VALUE_BYTES} \
+                 characters."
+            ),
+        });
+    }
+    Ok(request)
 }
+
+/// Key Vault keeps a secret value as at most 25 KiB of octets ("about-secrets" in Key Vault's
+/// docs); a longer value is refused with this text (as quoted in azure-cli#5639).
+const MAX_SECRET_VALUE_BYTES: usize = 25_600;
 
 /// `GET /secrets/{name}` and `GET /secrets/{name}/`: the current version.
 pub(super) async fn get_latest(
@@ -212,4 +226,21 @@ pub(super) async fn delete_secret(
         &latest,
         now,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_over_25_kib_is_refused() {
+        let body = |length: usize| format!(r#"{{"value":"{}"}}"#, "v".repeat(length));
+        assert!(parse_set_request(body(MAX_SECRET_VALUE_BYTES).as_bytes()).is_ok());
+        match parse_set_request(body(MAX_SECRET_VALUE_BYTES + 1).as_bytes()) {
+            Err(VaultError::BadParameter { message }) => {
+                assert!(message.contains("maximum permitted length"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
