@@ -55,7 +55,13 @@ fuzz_target!(|data: &[u8]| {
     );
     let path = format!("/{}/oauth2/v2.0/token", harness.assertion_client.tenant_id);
     let headers = [b"Content-Type: application/x-www-form-urlencoded".to_vec()];
-    let response = send(harness.entra, b"POST", path.as_bytes(), &headers, body.as_bytes());
+    let response = send(
+        harness.entra,
+        b"POST",
+        path.as_bytes(),
+        &headers,
+        body.as_bytes(),
+    );
     assert!(
         response.status != 0 && response.status < 500,
         "the token service answered {}:\n{}",
@@ -63,11 +69,16 @@ fuzz_target!(|data: &[u8]| {
         response.describe()
     );
     if response.status == 200 {
-        assert!(signed_here, "a token for an assertion the key did not sign: {assertion}");
+        assert!(
+            signed_here,
+            "a token for an assertion the key did not sign: {assertion}"
+        );
         let payload: serde_json::Value =
             serde_json::from_str(lines[1]).expect("an accepted payload is JSON");
         assert!(
-            payload["iss"].as_str().is_some_and(|iss| iss.eq_ignore_ascii_case(client_id))
+            payload["iss"]
+                .as_str()
+                .is_some_and(|iss| iss.eq_ignore_ascii_case(client_id))
                 && payload["sub"] == payload["iss"],
             "accepted with issuer/subject {} / {}",
             payload["iss"],

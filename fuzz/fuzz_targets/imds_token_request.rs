@@ -24,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
         response.status,
         response.describe()
     );
-    if response.status == 200 {
+    let path = target.split(|&byte| byte == b'?').next().unwrap_or(target);
+    let token_endpoint = matches!(path, b"/metadata/identity/oauth2/token" | b"/msi/token");
+    if token_endpoint && response.status == 200 {
         let body = response.json().expect("a token response is JSON");
         for field in ["access_token", "expires_on", "resource", "token_type"] {
             assert!(body[field].is_string(), "{field} missing:\n{body}");

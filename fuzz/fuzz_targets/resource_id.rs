@@ -14,7 +14,10 @@ fn check(id: &ResourceId) {
     assert_eq!(again.to_string(), shown, "display is not stable");
     assert!(id.covers(id), "{shown:?} does not cover itself");
     if let Some(parent) = id.parent() {
-        assert!(parent.covers(id), "{parent} does not cover its child {shown}");
+        assert!(
+            parent.covers(id),
+            "{parent} does not cover its child {shown}"
+        );
         assert!(
             !id.covers(&parent) || parent == *id,
             "{shown} covers its parent {parent}"

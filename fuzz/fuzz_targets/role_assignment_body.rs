@@ -15,7 +15,8 @@ fuzz_target!(|data: &[u8]| {
     let harness = harness();
     let data = harness.fill(data);
     let (scope, body) = first_line(&data);
-    let mut target = scope.trim_ascii_end().strip_suffix(b"/").unwrap_or(scope).to_vec();
+    let scope = scope.trim_ascii();
+    let mut target = scope.strip_suffix(b"/").unwrap_or(scope).to_vec();
     target.extend_from_slice(ASSIGNMENT);
     let response = admin_request(b"PUT", &target, body);
     check_created(b"PUT", &response);

@@ -165,7 +165,10 @@ impl Harness {
             ),
             ("{NOW}", cloud.clock_now().to_string()),
             ("{LATER}", (cloud.clock_now() + 600).to_string()),
-            ("{VM_PRINCIPAL}", vm.str_at("/identity/principalId").to_owned()),
+            (
+                "{VM_PRINCIPAL}",
+                vm.str_at("/identity/principalId").to_owned(),
+            ),
             (
                 "{UAI_CLIENT_ID}",
                 user_assigned.str_at("/properties/clientId").to_owned(),
@@ -227,7 +230,10 @@ impl Harness {
 fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(haystack.len());
     let mut rest = haystack;
-    while let Some(at) = rest.windows(needle.len()).position(|window| window == needle) {
+    while let Some(at) = rest
+        .windows(needle.len())
+        .position(|window| window == needle)
+    {
         out.extend_from_slice(&rest[..at]);
         out.extend_from_slice(with);
         rest = &rest[at + needle.len()..];

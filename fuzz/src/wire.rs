@@ -25,6 +25,14 @@ impl Response {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The first value of header `name` (compared without case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
     /// What a failed property prints: status, head and (the start of) the body.
     pub fn describe(&self) -> String {
         let body = String::from_utf8_lossy(&self.body);

@@ -57,7 +57,13 @@ fn cargo_fuzz() -> PathBuf {
     if !installed {
         run(
             Command::new(cargo())
-                .args(["install", "cargo-fuzz", "--locked", "--version", CARGO_FUZZ_VERSION])
+                .args([
+                    "install",
+                    "cargo-fuzz",
+                    "--locked",
+                    "--version",
+                    CARGO_FUZZ_VERSION,
+                ])
                 .arg("--root")
                 .arg(&root),
             "installing cargo-fuzz",
@@ -101,7 +107,13 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
 fn binary(build_dir: &Path, name: &str) -> PathBuf {
     fs::read_dir(build_dir)
         .expect("the fuzz build directory")
-        .map(|entry| entry.expect("a directory entry").path().join("release").join(name))
+        .map(|entry| {
+            entry
+                .expect("a directory entry")
+                .path()
+                .join("release")
+                .join(name)
+        })
         .find(|path| path.is_file())
         .unwrap_or_else(|| panic!("cargo fuzz built no {name} under {}", build_dir.display()))
 }
@@ -129,7 +141,11 @@ fn tail(text: &str, lines: usize) -> String {
 fn every_fuzz_target_replays_its_regressions_and_survives_a_short_run() {
     let seconds: u64 = std::env::var("AZSIM_FUZZ_SECONDS")
         .ok()
-        .map(|value| value.parse().expect("AZSIM_FUZZ_SECONDS is a number of seconds"))
+        .map(|value| {
+            value
+                .parse()
+                .expect("AZSIM_FUZZ_SECONDS is a number of seconds")
+        })
         .unwrap_or(DEFAULT_SECONDS);
     let fuzz_dir = workspace().join("fuzz");
     let build_dir = target_dir().join("fuzz");
@@ -139,8 +155,10 @@ fn every_fuzz_target_replays_its_regressions_and_survives_a_short_run() {
     let installed = started.elapsed();
     // `--sanitizer none`: our code forbids `unsafe`, and the stable toolchain has no
     // AddressSanitizer; coverage instrumentation alone is what guides the fuzzer.
+    // `RUSTC_BOOTSTRAP=1` lets cargo-fuzz pass its flags to the stable compiler.
     run(
         Command::new(&cargo_fuzz)
+            .env("RUSTC_BOOTSTRAP", "1")
             .args(["build", "--sanitizer", "none", "--fuzz-dir"])
             .arg(&fuzz_dir)
             .arg("--target-dir")
@@ -167,7 +185,11 @@ fn every_fuzz_target_replays_its_regressions_and_survives_a_short_run() {
             .chain(inputs(&seeds))
             .collect();
         // Without inputs, libFuzzer would fuzz without end instead of replaying.
-        assert!(!replayed.is_empty(), "{name} has no seed corpus in {}", seeds.display());
+        assert!(
+            !replayed.is_empty(),
+            "{name} has no seed corpus in {}",
+            seeds.display()
+        );
         let output = Command::new(&binary)
             .arg(format!("-artifact_prefix={}/", artifacts.display()))
             .args(&replayed)
