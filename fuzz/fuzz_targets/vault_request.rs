@@ -3,6 +3,7 @@
 //! error; refusals are Key Vault error objects.
 #![no_main]
 
+use azsim_fuzz::wire::answered_or_not_a_path;
 use azsim_fuzz::wire::{first_line, method_and_target, path_is_utf8_once_decoded};
 use azsim_fuzz::{harness, send};
 use libfuzzer_sys::fuzz_target;
@@ -18,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     ];
     let response = send(harness.vault, method, target, &headers, body);
     assert!(
-        response.status != 0 && response.status < 500,
+        answered_or_not_a_path(&response, target) && response.status < 500,
         "the vault answered {}:\n{}",
         response.status,
         response.describe()

@@ -4,6 +4,7 @@
 use azsim_core::ResourceId;
 
 use crate::harness::FIXTURE_GROUP;
+use crate::wire::answered_or_not_a_path;
 use crate::{Response, harness, send};
 
 /// Sends `method target` with `body` (JSON) and the administrator's token.
@@ -15,7 +16,7 @@ pub fn admin_request(method: &[u8], target: &[u8], body: &[u8]) -> Response {
     ];
     let response = send(harness.arm, method, target, &headers, body);
     assert!(
-        response.status != 0 && response.status < 500,
+        answered_or_not_a_path(&response, target) && response.status < 500,
         "the resource API answered {}:\n{}",
         response.status,
         response.describe()

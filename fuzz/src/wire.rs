@@ -163,3 +163,11 @@ pub fn path_is_utf8_once_decoded(target: &[u8]) -> bool {
     }
     std::str::from_utf8(&decoded).is_ok()
 }
+
+/// Whether a response of status 0 (the connection closed without an answer) is hyper's doing
+/// for a request target that is not a path at all (`POST [ HTTP/1.1`): that happens before
+/// any service code runs (an open finding of the listener, docs/FUZZING.md). For a target
+/// that starts with `/`, no answer is a failure.
+pub fn answered_or_not_a_path(response: &Response, target: &[u8]) -> bool {
+    response.status != 0 || !target.starts_with(b"/")
+}
