@@ -141,28 +141,6 @@ pub fn method_and_target(line: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// Whether every segment of `target`'s path is UTF-8 once percent-decoded. The token service
-/// and the vaults answer axum's plain-text rejection for one that is not (an open finding,
-/// docs/FUZZING.md), so their error-format properties skip such paths until it is fixed.
-pub fn path_is_utf8_once_decoded(target: &[u8]) -> bool {
-    let path = target.split(|&byte| byte == b'?').next().unwrap_or(target);
-    let mut decoded = Vec::with_capacity(path.len());
-    let mut index = 0;
-    while index < path.len() {
-        let hex = |at: usize| path.get(at).and_then(|&digit| (digit as char).to_digit(16));
-        match (path[index], hex(index + 1), hex(index + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                decoded.push((high * 16 + low) as u8);
-                index += 3;
-            }
-            (byte, _, _) => {
-                decoded.push(byte);
-                index += 1;
-            }
-        }
-    }
-    std::str::from_utf8(&decoded).is_ok()
-}
 
 /// Whether a response of status 0 (the connection closed without an answer) is hyper's doing
 /// for a request target that is not a path at all (`POST [ HTTP/1.1`): that happens before

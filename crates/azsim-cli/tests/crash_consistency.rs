@@ -86,16 +86,10 @@ async fn acknowledged_writes_survive_kill_9_and_the_store_stays_consistent() {
 /// A write is answered with what happened to it: a committed write is never answered 5xx. Runs
 /// one storm (and kill) and looks at the answers given before the kill.
 ///
-/// Ignored because it fails: `Msrp::sync_vm_agent` runs after the write's commit, outside any
-/// transaction, and races concurrent deletes. When a delete of the VM commits in between, the
-/// insert into `agent_secrets` fails (FOREIGN KEY constraint failed); when a delete of a
-/// user-assigned identity the VM carries commits between `list_vm_identities` and
-/// `current_identity_certificate`, MSRP reports "identity ... has no certificate". Either way
-/// a write that did commit is answered 500 (VM writes mostly, user-assigned identity writes
-/// sometimes). Run it with `--ignored` once agents are started and stopped by the transaction
-/// that changed their VM.
+/// It failed before `Msrp::sync_vm_agent` ran in one write transaction: a delete of the VM, or
+/// of a user-assigned identity it carries, committing between the sync's reads and writes
+/// made a write that had committed answer 500.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails until a VM write no longer syncs the agent of a VM deleted meanwhile"]
 async fn no_write_is_answered_with_a_server_error_during_the_storm() {
     let seed = std::env::var("AZSIM_CRASH_SEED")
         .map(|value| value.parse::<u64>().expect("AZSIM_CRASH_SEED is a number"))

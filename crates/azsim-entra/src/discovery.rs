@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use azsim_http::RequestContext;
 use http::HeaderValue;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::aadsts;
 use crate::oauth_error::OAuthError;
 use crate::state::ServiceState;
-use crate::tenant::{TenantSegment, resolve};
+use crate::tenant::{TenantPath, TenantSegment, resolve};
 
 /// What a discovery document is about: the path's tenant, and the id its issuer names
 /// (a placeholder for the multi-tenant aliases, as Entra writes it).
@@ -44,7 +44,7 @@ pub(crate) async fn discovery_tenant(
 /// `GET /{tenant}/.well-known/openid-configuration`.
 pub(crate) async fn openid_configuration_v1(
     State(state): State<Arc<ServiceState>>,
-    Path(segment): Path<String>,
+    TenantPath(segment): TenantPath,
     context: RequestContext,
 ) -> Response {
     match discovery_tenant(&state, &segment).await {
@@ -56,7 +56,7 @@ pub(crate) async fn openid_configuration_v1(
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
 pub(crate) async fn openid_configuration_v2(
     State(state): State<Arc<ServiceState>>,
-    Path(segment): Path<String>,
+    TenantPath(segment): TenantPath,
     context: RequestContext,
 ) -> Response {
     match discovery_tenant(&state, &segment).await {

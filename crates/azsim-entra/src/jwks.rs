@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use azsim_http::RequestContext;
 use azsim_pki::Certificate;
@@ -14,11 +14,12 @@ use serde_json::{Value, json};
 use crate::discovery::{cached_json, discovery_tenant};
 use crate::oauth_error::OAuthError;
 use crate::state::{ServiceState, store_failure};
+use crate::tenant::TenantPath;
 
 /// `GET /{tenant}/discovery/keys` (and `/common/discovery/keys`).
 pub(crate) async fn keys_v1(
     State(state): State<Arc<ServiceState>>,
-    Path(segment): Path<String>,
+    TenantPath(segment): TenantPath,
     context: RequestContext,
 ) -> Response {
     respond(&state, keys(&state, &segment, false).await, context)
@@ -27,7 +28,7 @@ pub(crate) async fn keys_v1(
 /// `GET /{tenant}/discovery/v2.0/keys`: the same keys, each naming the v2 issuer.
 pub(crate) async fn keys_v2(
     State(state): State<Arc<ServiceState>>,
-    Path(segment): Path<String>,
+    TenantPath(segment): TenantPath,
     context: RequestContext,
 ) -> Response {
     respond(&state, keys(&state, &segment, true).await, context)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use azsim_core::{FlowEvent, FlowStep};
 use azsim_http::RequestContext;
@@ -17,13 +17,13 @@ use crate::issue::{AuthMethod, EndpointVersion, issue, success_response};
 use crate::oauth_error::OAuthError;
 use crate::resources::find_resource;
 use crate::state::{ServiceState, store_failure};
-use crate::tenant::{TenantSegment, resolve};
+use crate::tenant::{TenantPath, TenantSegment, resolve};
 use crate::{assertion, secret};
 
 /// The v1 token endpoint.
 pub(crate) async fn token_v1(
     State(state): State<Arc<ServiceState>>,
-    Path(tenant): Path<String>,
+    TenantPath(tenant): TenantPath,
     context: RequestContext,
     headers: HeaderMap,
     body: Bytes,
@@ -42,7 +42,7 @@ pub(crate) async fn token_v1(
 /// The v2 token endpoint.
 pub(crate) async fn token_v2(
     State(state): State<Arc<ServiceState>>,
-    Path(tenant): Path<String>,
+    TenantPath(tenant): TenantPath,
     context: RequestContext,
     headers: HeaderMap,
     body: Bytes,

@@ -307,7 +307,11 @@ impl Msrp {
     /// touched.
     pub async fn sync_vm_agent(&self, vm_row: i64, correlation_id: &str) -> Result<(), MsrpError> {
         let _vm_lock = self.inner.vm_locks.lock(vm_row).await;
-        let mut conn = self.connection().await?;
+        // One write transaction for the reads and the writes: a delete of the VM, or of an
+        // identity it carries, cannot commit in between (it would make this committed write's
+        // answer a 500 while the delete's own agent stop, waiting on the VM's lock, follows).
+        // Starting an agent only binds a port, so the write lock is held for milliseconds.
+        let mut conn = self.inner.store.write().await?;
         let Some(vm) = find_virtual_machine_by_row(&mut conn, vm_row).await? else {
             return Ok(());
         };
@@ -359,6 +363,7 @@ impl Msrp {
         }
         self.configure_identity_header(&mut conn, vm_row, &vm.vm_id)
             .await?;
+        conn.commit().await?;
         if !client_ids.is_empty() {
             self.inner.events.record(FlowEvent {
                 source: "msrp".into(),

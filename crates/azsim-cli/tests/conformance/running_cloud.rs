@@ -53,8 +53,9 @@ impl RunningCloud {
         (sent.elapsed(), None)
     }
 
-    /// Starts `azsim up` again over the same data directory (after the last one exited or is
-    /// killed here) and waits until it is ready.
+    /// Starts `azsim up` again over the same data directory (after the last one exited, was
+    /// killed with [`RunningCloud::kill_hard`], or is killed here) and waits until it is ready;
+    /// the log keeps what the earlier processes wrote.
     #[allow(dead_code)]
     pub(crate) fn restart(&mut self, binary: &Path) {
         let _ = self.child.kill();
@@ -135,30 +136,5 @@ impl RunningCloud {
         // `Child::kill` is SIGKILL on Unix; an already exited process is fine here too.
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    /// Starts `binary` again on the same data directory (after [`RunningCloud::kill_hard`])
-    /// and waits for the new `endpoints.json`; the log keeps what the first process wrote.
-    pub(crate) fn restart(&mut self, binary: &Path) {
-        self.kill_hard();
-        // The killed process left its endpoints behind; the new one writes its own when ready.
-        let endpoints = self.data_dir().join("endpoints.json");
-        if endpoints.exists() {
-            fs::remove_file(&endpoints).expect("the old endpoints.json can be removed");
-        }
-        let log = File::options()
-            .append(true)
-            .open(self.log_path())
-            .expect("the log file");
-        self.child = Command::new(binary)
-            .arg("--data-dir")
-            .arg(self.data_dir.path())
-            .args(["up", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("a second log handle"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot restart {}: {error}", binary.display()));
-        self.wait_until_ready();
     }
 }

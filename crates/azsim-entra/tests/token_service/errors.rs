@@ -101,6 +101,15 @@ async fn unknown_tenant_is_invalid_request() {
 }
 
 #[tokio::test]
+async fn a_tenant_segment_that_is_not_utf8_is_an_unknown_tenant() {
+    let cloud = TokenCloud::start().await;
+    for endpoint in [Endpoint::V1, Endpoint::V2] {
+        let response = post(&cloud, endpoint, "%BC", &secret_form(ARM)).await;
+        check_aadsts(&response, 400, "invalid_request", 90_002);
+    }
+}
+
+#[tokio::test]
 async fn client_credentials_on_common_is_refused() {
     let cloud = TokenCloud::start().await;
     let response = post(

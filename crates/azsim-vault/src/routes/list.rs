@@ -1,7 +1,7 @@
 //! Listing: the secrets of a vault and the versions of a secret, without values, in pages.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use azsim_store::vaults::{
     list_secret_versions as stored_versions, list_secrets as stored_secrets,
 };
@@ -50,7 +50,7 @@ pub(super) async fn list_secrets(
 pub(super) async fn list_secret_versions(
     State(service): State<VaultService>,
     caller: Authenticated,
-    Path(path): Path<SecretPath>,
+    path: SecretPath,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Json<ItemPage>, VaultError> {
     let api_version = api_version::require(&query)?;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use azsim_store::vaults::{
     NewSecretVersion, SecretVersion, delete_secret as delete_versions, find_latest_secret,
     find_secret_version, insert_secret_version,
@@ -49,7 +49,7 @@ struct SetAttributes {
 pub(super) async fn set_secret(
     State(service): State<VaultService>,
     caller: Authenticated,
-    Path(path): Path<SecretPath>,
+    path: SecretPath,
     Query(query): Query<Vec<(String, String)>>,
     body: Bytes,
 ) -> Result<Json<SecretBundle>, VaultError> {
@@ -133,7 +133,7 @@ const MAX_SECRET_VALUE_BYTES: usize = 25_600;
 pub(super) async fn get_latest(
     State(service): State<VaultService>,
     caller: Authenticated,
-    Path(path): Path<SecretPath>,
+    path: SecretPath,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Json<SecretBundle>, VaultError> {
     read_secret(&service, &caller, &path.name, None, &query).await
@@ -143,7 +143,7 @@ pub(super) async fn get_latest(
 pub(super) async fn get_version(
     State(service): State<VaultService>,
     caller: Authenticated,
-    Path(path): Path<VersionPath>,
+    path: VersionPath,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Json<SecretBundle>, VaultError> {
     read_secret(&service, &caller, &path.name, Some(&path.version), &query).await
@@ -194,7 +194,7 @@ async fn read_secret(
 pub(super) async fn delete_secret(
     State(service): State<VaultService>,
     caller: Authenticated,
-    Path(path): Path<SecretPath>,
+    path: SecretPath,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Json<DeletedSecretBundle>, VaultError> {
     api_version::require(&query)?;

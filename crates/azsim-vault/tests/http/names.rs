@@ -93,3 +93,20 @@ async fn a_version_holding_a_separator_is_an_invalid_name() {
     }
     vault.stop().await;
 }
+
+#[tokio::test]
+async fn a_name_that_is_not_utf8_once_decoded_is_an_invalid_name() {
+    let (vault, token) = officer().await;
+    for method in [Method::GET, Method::PUT] {
+        let (status, body) = vault
+            .call(
+                method.clone(),
+                &vault.url("secrets/fuzz%A2"),
+                Some(&token),
+                (method == Method::PUT).then(|| json!({"value": "x"})),
+            )
+            .await;
+        assert_invalid_name(status, &body, "fuzz\u{FFFD}");
+    }
+    assert!(secret_names(&vault, &token).await.is_empty());
+}
