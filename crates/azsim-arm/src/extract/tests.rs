@@ -90,7 +90,10 @@ fn headers(pairs: &[(&str, &str)]) -> http::HeaderMap {
 #[test]
 fn a_body_must_be_sent_as_json() {
     for accepted in [
-        headers(&[("content-length", "2"), ("content-type", "application/json")]),
+        headers(&[
+            ("content-length", "2"),
+            ("content-type", "application/json"),
+        ]),
         headers(&[
             ("content-length", "2"),
             ("content-type", "Application/JSON; charset=utf-8"),
