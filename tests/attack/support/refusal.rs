@@ -44,14 +44,3 @@ pub(crate) fn assert_aadsts(response: &ApiResponse, status: u16, error: &str, aa
         response.text
     );
 }
-
-/// Panics unless the response is a 4xx (a refusal whose exact code is not pinned).
-#[track_caller]
-pub(crate) fn assert_client_error(response: &ApiResponse) {
-    assert!(
-        response.status.is_client_error(),
-        "expected a 4xx refusal, got {}; body: {}",
-        response.status,
-        response.text
-    );
-}
