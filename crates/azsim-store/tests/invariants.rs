@@ -131,8 +131,12 @@ async fn a_sound_store_breaks_no_rule() {
 #[tokio::test]
 async fn the_check_reads_a_file_reopened_without_migrations() {
     let fixture = Fixture::new().await;
+    // A file whose schema lost the rule (the index): the check still reads what it holds.
     fixture
-        .exec("UPDATE virtual_machines SET imds_address = '127.0.0.1:4001' WHERE vm_row = 11")
+        .exec(
+            "DROP INDEX virtual_machines_imds_address; \
+             UPDATE virtual_machines SET imds_address = '127.0.0.1:4001' WHERE vm_row = 11",
+        )
         .await;
     fixture.store.close().await;
 
@@ -398,8 +402,13 @@ async fn a_system_identity_cannot_be_attached_and_an_update_that_does_it_is_repo
 #[tokio::test]
 async fn two_vms_never_share_an_agent_address() {
     let fixture = Fixture::new().await;
+    let share = "UPDATE virtual_machines SET imds_address = '127.0.0.1:4002' WHERE vm_row = 10";
+    // The schema refuses it (a unique index); the check catches a file that lost that rule.
+    assert!(fixture.try_exec(share).await.is_err());
     fixture
-        .exec("UPDATE virtual_machines SET imds_address = '127.0.0.1:4002' WHERE vm_row = 10")
+        .exec(&format!(
+            "DROP INDEX virtual_machines_imds_address; {share}"
+        ))
         .await;
 
     let violations = fixture.violations().await;
