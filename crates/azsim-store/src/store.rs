@@ -189,7 +189,10 @@ async fn connect(path: &Path, create_if_missing: bool) -> Result<SqlitePool, Sto
         .busy_timeout(Duration::from_secs(10))
         // Deleted rows are overwritten with zeros: a deleted identity's private key (or the
         // plaintext secret an older azsim kept) does not linger in free pages of the file.
-        .pragma("secure_delete", "ON");
+        .pragma("secure_delete", "ON")
+        // Each connection's page cache is capped at 1 MiB (SQLite's default is 2 MB), so the
+        // pool's caches together stay under 8 MiB however large the event log grows.
+        .pragma("cache_size", "-1024");
     SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
