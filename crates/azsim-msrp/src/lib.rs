@@ -29,6 +29,8 @@ mod vm_locks;
 
 #[cfg(test)]
 mod agent_race_tests;
+#[cfg(test)]
+mod test_support;
 
 pub use error::MsrpError;
 pub use msrp::{DeletedVm, Msrp, MsrpConfig, SystemIdentityInfo, VmIdentityTarget};

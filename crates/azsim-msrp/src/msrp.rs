@@ -529,25 +529,14 @@ mod tests {
     }
 
     mod events_after_commit {
-        use std::net::{IpAddr, Ipv4Addr};
         use std::sync::{Arc, Mutex};
 
-        use azsim_core::{
-            EventSink, FlowEvent, FlowStep, ManualClock, SharedClock, SharedEventSink,
-        };
-        use azsim_imds::{AgentConfig, ImdsFleet};
+        use azsim_core::{EventSink, FlowEvent, FlowStep};
         use azsim_store::Store;
-        use azsim_store::directory::{Tenant, find_service_principal, insert_tenant};
-        use azsim_store::resources::{
-            NewVirtualMachine, ResourceGroupWrite, Subscription, insert_subscription,
-            insert_virtual_machine, upsert_resource_group,
-        };
-        use serde_json::{Map, json};
+        use azsim_store::directory::find_service_principal;
 
-        use crate::{Msrp, MsrpConfig, VmIdentityTarget};
-
-        const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-        const SUBSCRIPTION: &str = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+        use crate::test_support::{Fixture, SUBSCRIPTION, TENANT};
+        use crate::{Msrp, VmIdentityTarget};
 
         #[derive(Debug, Default)]
         struct Recorded(Mutex<Vec<FlowEvent>>);
@@ -566,77 +555,13 @@ mod tests {
             Arc<Recorded>,
             VmIdentityTarget,
         ) {
-            let dir = tempfile::tempdir().unwrap();
-            let store = Store::open(&dir.path().join("azsim.db")).await.unwrap();
-            let clock: SharedClock = Arc::new(ManualClock::starting_now());
             let recorded = Arc::new(Recorded::default());
-            let events: SharedEventSink = recorded.clone();
-            let mut tx = store.write().await.unwrap();
-            insert_tenant(
-                &mut tx,
-                &Tenant {
-                    tenant_id: TENANT.into(),
-                    display_name: "t".into(),
-                    default_domain: "t.onmicrosoft.com".into(),
-                    created_at: 0,
-                },
-            )
-            .await
-            .unwrap();
-            insert_subscription(
-                &mut tx,
-                &Subscription {
-                    subscription_id: SUBSCRIPTION.into(),
-                    tenant_id: TENANT.into(),
-                    display_name: "s".into(),
-                    state: "Enabled".into(),
-                    created_at: 0,
-                },
-            )
-            .await
-            .unwrap();
-            let tags = Map::new();
-            let group = upsert_resource_group(
-                &mut tx,
-                ResourceGroupWrite {
-                    subscription_id: SUBSCRIPTION,
-                    name: "rg",
-                    location: "eastus",
-                    tags: &tags,
-                    now: 0,
-                },
-            )
-            .await
-            .unwrap();
-            let vm = insert_virtual_machine(
-                &mut tx,
-                NewVirtualMachine {
-                    resource_group_row: group.resource_group.resource_group_row,
-                    name: "vm-1",
-                    vm_id: "3a1b4c8e-0000-4000-8000-0000000000a1",
-                    location: "eastus",
-                    tags: &tags,
-                    properties: &json!({}),
-                    now: 0,
-                },
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            let fleet = ImdsFleet::new(
-                AgentConfig {
-                    authority_host: "http://127.0.0.1:1".parse().unwrap(),
-                    bind_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-                    ca_certificate_pem: None,
-                },
-                clock.clone(),
-                events.clone(),
-            );
-            let msrp = Msrp::new(store.clone(), clock, events, fleet, MsrpConfig::default())
-                .await
-                .unwrap();
+            let fixture = Fixture::with_events(recorded.clone()).await;
+            let vm_row = fixture
+                .create_vm("vm-1", "3a1b4c8e-0000-4000-8000-0000000000a1")
+                .await;
             let target = VmIdentityTarget {
-                vm_row: vm.vm_row,
+                vm_row,
                 vm_resource_id: format!(
                     "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/\
                      Microsoft.Compute/virtualMachines/vm-1"
@@ -645,7 +570,7 @@ mod tests {
                 tenant_id: TENANT.into(),
                 location: "eastus".into(),
             };
-            (dir, store, msrp, recorded, target)
+            (fixture.dir, fixture.store, fixture.msrp, recorded, target)
         }
 
         #[tokio::test]
