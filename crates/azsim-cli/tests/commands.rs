@@ -3,15 +3,17 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/cloud_admin.rs"]
+mod cloud_admin;
 #[path = "conformance/running_cloud.rs"]
 mod running_cloud;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use azsim_cloud::Endpoints;
+use cloud_admin::CloudAdmin;
 use running_cloud::RunningCloud;
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn azsim(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_azsim"))
@@ -22,84 +24,14 @@ fn azsim(data_dir: &Path, args: &[&str]) -> Output {
         .expect("the azsim binary runs")
 }
 
-/// The administrator's HTTP access to the resource API, as a script would have it.
-struct Admin {
-    endpoints: Endpoints,
-    http: reqwest::Client,
-}
-
-impl Admin {
-    fn new(data_dir: &Path) -> Self {
-        let endpoints = Endpoints::read(data_dir).unwrap();
-        let pem = std::fs::read(endpoints.ca_bundle.as_ref().unwrap()).unwrap();
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
-            .build()
-            .unwrap();
-        Self { endpoints, http }
-    }
-
-    async fn put(&self, path: &str, body: Value) -> Value {
-        let token: Value = self
-            .http
-            .post(&self.endpoints.token_endpoint)
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &self.endpoints.admin.client_id),
-                ("client_secret", &self.endpoints.admin.client_secret),
-                ("scope", "https://management.azure.com/.default"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let response = self
-            .http
-            .put(format!("{}{path}", self.endpoints.resource_manager))
-            .bearer_auth(token["access_token"].as_str().unwrap())
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "PUT {path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
-    }
-
-    async fn create_vault(&self, group: &str, name: &str) {
-        let subscription = &self.endpoints.subscription_id;
-        self.put(
-            &format!(
-                "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2023-07-01"
-            ),
-            json!({
-                "location": "westeurope",
-                "properties": {
-                    "tenantId": self.endpoints.tenant_id,
-                    "sku": {"family": "A", "name": "standard"},
-                    "enableRbacAuthorization": true
-                }
-            }),
-        )
-        .await;
-    }
-}
-
 #[tokio::test]
 async fn secret_set_grants_itself_on_a_vault_whose_name_extends_an_already_granted_one() {
     // Arrange: two vaults, `kv1` and `kv10`; the administrator is Officer on `kv1` only.
     let cloud = RunningCloud::start(Path::new(env!("CARGO_BIN_EXE_azsim")));
-    let admin = Admin::new(cloud.data_dir());
-    let subscription = admin.endpoints.subscription_id.clone();
+    let admin = CloudAdmin::new(cloud.data_dir());
     admin
         .put(
-            &format!("/subscriptions/{subscription}/resourceGroups/cli?api-version=2024-11-01"),
+            &format!("{}?api-version=2024-11-01", admin.group_path("cli")),
             json!({"location": "westeurope"}),
         )
         .await;

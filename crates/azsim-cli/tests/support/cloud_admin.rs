@@ -73,7 +73,7 @@ impl CloudAdmin {
         response.json().await.expect("a JSON answer")
     }
 
-    /// The path of resource group `group` (with `api-version`).
+    /// The path of resource group `group` (without `api-version`).
     pub(crate) fn group_path(&self, group: &str) -> String {
         format!(
             "/subscriptions/{}/resourceGroups/{group}",
@@ -83,6 +83,7 @@ impl CloudAdmin {
 
     /// Creates resource group `group` and in it VM `name` with a system-assigned identity;
     /// returns the address of the VM's metadata agent.
+    #[allow(dead_code)]
     pub(crate) async fn create_vm(&self, group: &str, name: &str) -> SocketAddr {
         let group_path = self.group_path(group);
         self.put(
