@@ -3,13 +3,13 @@
 //! service does not take. Each is refused and writes nothing, and the service answers the
 //! next honest request.
 
-use azsim_testkit::authorization::roles;
 use azsim_testkit::{ARM_API_VERSION, ApiResponse, FakeCloud, MANAGEMENT_RESOURCE};
 use reqwest::header::CONTENT_TYPE;
 
 use crate::support::refusal::{assert_aadsts, assert_refused};
 use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
+use crate::support::vault::vault_with_one_secret;
 
 /// Ten megabytes: far beyond any honest request to these services.
 const TEN_MEGABYTES: usize = 10 * 1024 * 1024;
@@ -44,28 +44,11 @@ enum Expected {
 impl BodyScene {
     async fn build() -> BodyScene {
         let cloud = FakeCloud::start().await;
-        cloud.create_resource_group("rg").await.assert_status(201);
-        let vault = cloud.put_key_vault("rg", "kv-bodies").await;
-        vault.assert_status(201);
-        let vault_uri = vault.str_at("/properties/vaultUri").to_owned();
-        let admin = cloud.admin_principal_id().await;
-        cloud
-            .create_role_assignment(
-                &cloud.vault_id("rg", "kv-bodies"),
-                roles::KEY_VAULT_SECRETS_OFFICER,
-                &admin,
-            )
-            .await
-            .assert_status(201);
-        let admin_vault = cloud.admin_vault_token().await;
-        cloud
-            .set_secret(&vault_uri, "db-password", "s3cr3t", &admin_vault)
-            .await
-            .assert_status(200);
+        let vault = vault_with_one_secret(&cloud, "kv-bodies").await;
         BodyScene {
             admin_arm: cloud.admin_token().await,
-            admin_vault,
-            vault_uri,
+            admin_vault: vault.admin_token,
+            vault_uri: vault.uri,
             cloud,
         }
     }

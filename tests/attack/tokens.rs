@@ -5,7 +5,6 @@
 //! Each attack is a write that would show in the store: at the resource API a `PUT` of a new
 //! VM with a system-assigned identity, at the vault a `PUT` overwriting a secret.
 
-use azsim_testkit::authorization::roles;
 use azsim_testkit::fixtures::Client;
 use azsim_testkit::{ApiResponse, FakeCloud, KEY_VAULT_RESOURCE, MANAGEMENT_RESOURCE};
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -17,6 +16,7 @@ use crate::support::forge::{self, Jwt};
 use crate::support::refusal::assert_refused;
 use crate::support::shared::{Family, Scene, count_cases, run};
 use crate::support::snapshot::{assert_unchanged, snapshot};
+use crate::support::vault::vault_with_one_secret;
 
 /// The two protected services.
 #[derive(Debug, Clone, Copy)]
@@ -44,24 +44,7 @@ struct TokenScene {
 impl TokenScene {
     async fn build() -> TokenScene {
         let cloud = FakeCloud::builder().with_foreign_tenant().start().await;
-        cloud.create_resource_group("rg").await.assert_status(201);
-        let vault = cloud.put_key_vault("rg", "kv-attack").await;
-        vault.assert_status(201);
-        let vault_uri = vault.str_at("/properties/vaultUri").to_owned();
-        let admin_object_id = cloud.admin_principal_id().await;
-        cloud
-            .create_role_assignment(
-                &cloud.vault_id("rg", "kv-attack"),
-                roles::KEY_VAULT_SECRETS_OFFICER,
-                &admin_object_id,
-            )
-            .await
-            .assert_status(201);
-        let admin_vault = cloud.admin_vault_token().await;
-        cloud
-            .set_secret(&vault_uri, "db-password", "s3cr3t", &admin_vault)
-            .await
-            .assert_status(200);
+        let vault = vault_with_one_secret(&cloud, "kv-attack").await;
         let nobody: Client = cloud.register_application().await;
         let foreign = cloud.foreign_client().clone();
         let management = format!("{MANAGEMENT_RESOURCE}.default");
@@ -74,9 +57,9 @@ impl TokenScene {
             foreign_vault: cloud.access_token(&foreign, &vault_scope).await,
             signing_key: forge::real_signing_key(&cloud).await,
             public_key_pem: forge::public_signing_key_pem(&cloud).await,
-            admin_vault,
-            admin_object_id,
-            vault_uri,
+            admin_vault: vault.admin_token,
+            admin_object_id: vault.admin_object_id,
+            vault_uri: vault.uri,
             cloud,
         }
     }

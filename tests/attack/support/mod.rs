@@ -5,3 +5,4 @@ pub(crate) mod forge;
 pub(crate) mod refusal;
 pub(crate) mod shared;
 pub(crate) mod snapshot;
+pub(crate) mod vault;
