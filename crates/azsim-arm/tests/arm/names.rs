@@ -43,6 +43,19 @@ async fn event_count(arm: &TestArm) -> usize {
     arm.flow_events().await.len()
 }
 
+/// The administrator creates VM `vm-a` in group `rg`.
+async fn create_vm_a(arm: &TestArm, admin: &str) {
+    let (status, body) = arm
+        .call(
+            Method::PUT,
+            &arm.vm_path("rg", "vm-a"),
+            admin,
+            Some(vm_body()),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
 fn assert_invalid_vm_name(status: u16, body: &Value) {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "InvalidParameter", "{body}");
@@ -54,15 +67,7 @@ async fn a_contributor_on_one_vm_cannot_create_another_through_an_encoded_separa
     let arm = TestArm::start().await;
     let admin = arm.admin_token().await;
     arm.create_group(&admin, "rg").await;
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &arm.vm_path("rg", "vm-a"),
-            &admin,
-            Some(vm_body()),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    create_vm_a(&arm, &admin).await;
     let attacker = arm.new_client().await;
     let vm_a = arm.virtual_machine_id("rg", "vm-a");
     arm.grant(&attacker.object_id, CONTRIBUTOR, &vm_a).await;
@@ -323,15 +328,7 @@ async fn a_role_assignment_body_cannot_name_another_scope_than_its_uri() {
     let arm = TestArm::start().await;
     let admin = arm.admin_token().await;
     arm.create_group(&admin, "rg").await;
-    let (status, body) = arm
-        .call(
-            Method::PUT,
-            &arm.vm_path("rg", "vm-a"),
-            &admin,
-            Some(vm_body()),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    create_vm_a(&arm, &admin).await;
     let vm_a = arm.virtual_machine_id("rg", "vm-a");
     let principal = arm.new_client().await;
     let body_at = |scope: &str| {
